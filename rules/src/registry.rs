@@ -1,0 +1,59 @@
+//! The one list of rules. A rule id is never reused; a renamed rule keeps its old id
+//! as a redirect in [`REDIRECTS`].
+
+use crate::rule::RuleMeta;
+use crate::rules::{reliability, security, suppression};
+use crate::walk::Rule;
+
+static ALL: &[&dyn Rule] = &[
+    &reliability::unwrap_in_boundary::UnwrapInBoundary,
+    &reliability::missing_timeout::MissingTimeout,
+    &security::sql_injection::SqlInjection,
+    &suppression::unused_suppression::UnusedSuppression,
+    &suppression::suppression_without_reason::SuppressionWithoutReason,
+];
+
+/// Old rule ids and the ids that replaced them.
+pub static REDIRECTS: &[(&str, &str)] = &[];
+
+/// Every rule, in catalog order.
+pub fn all() -> &'static [&'static dyn Rule] {
+    ALL
+}
+
+/// Rules that take part in the syntax walk (the suppression rules work on comments).
+pub(crate) fn walk_rules() -> &'static [&'static dyn Rule] {
+    &ALL[..3]
+}
+
+/// Metadata of a rule by id (following redirects).
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    let id = REDIRECTS.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| *new);
+    ALL.iter().map(|r| r.meta()).find(|m| m.id == id)
+}
+
+/// Whether `id` names a rule.
+pub fn is_known(id: &str) -> bool {
+    meta(id).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for r in all() {
+            let id = r.meta().id;
+            assert!(seen.insert(id), "duplicate rule id {id}");
+            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{id} is not kebab-case");
+        }
+    }
+
+    #[test]
+    fn walk_rules_excludes_comment_rules() {
+        assert!(walk_rules().iter().all(|r| r.meta().category != crate::rule::Category::Suppression));
+        assert_eq!(walk_rules().len() + 2, all().len());
+    }
+}

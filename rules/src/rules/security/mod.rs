@@ -1,0 +1,3 @@
+//! Security rules: injection, secrets, transport.
+
+pub mod sql_injection;

@@ -1,0 +1,141 @@
+//! Small syntax helpers shared by rules: ranges as RULES.md defines them, and
+//! common shape tests.
+
+use std::ops::Range;
+
+use syn::spanned::Spanned;
+
+/// A method call's range: the method name through the closing parenthesis.
+pub fn method_call_range(call: &syn::ExprMethodCall) -> Range<usize> {
+    call.method.span().byte_range().start..call.paren_token.span.close().byte_range().end
+}
+
+/// A function call's range: the path through the closing parenthesis.
+pub fn call_range(call: &syn::ExprCall) -> Range<usize> {
+    call.func.span().byte_range().start..call.paren_token.span.close().byte_range().end
+}
+
+/// A macro invocation's range: the path through the closing delimiter.
+pub fn mac_range(mac: &syn::Macro) -> Range<usize> {
+    mac.path.span().byte_range().start..mac.delimiter.span().close().byte_range().end
+}
+
+/// The range of any node.
+pub fn node_range(node: &impl Spanned) -> Range<usize> {
+    node.span().byte_range()
+}
+
+/// An expression built only from literals and paths to constants: unwrapping it
+/// cannot fail in a way that input controls.
+pub fn is_literal_only(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Path(p) => p.qself.is_none() && p.path.segments.last().is_some_and(|s| is_const_name(&s.ident.to_string())),
+        // A constructor or parser fed only literals (`Regex::new("^a+$")`). Other
+        // calls read the world (`env::var("X")`) however literal their arguments.
+        syn::Expr::Call(c) => {
+            let constructor = match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| is_pure_constructor(&s.ident.to_string())),
+                _ => false,
+            };
+            constructor && !c.args.is_empty() && c.args.iter().all(is_literal_only)
+        }
+        syn::Expr::MethodCall(m) => is_literal_only(&m.receiver) && m.args.iter().all(is_literal_only),
+        syn::Expr::Reference(r) => is_literal_only(&r.expr),
+        syn::Expr::Paren(p) => is_literal_only(&p.expr),
+        syn::Expr::Group(g) => is_literal_only(&g.expr),
+        syn::Expr::Unary(u) => is_literal_only(&u.expr),
+        syn::Expr::Binary(b) => is_literal_only(&b.left) && is_literal_only(&b.right),
+        syn::Expr::Cast(c) => is_literal_only(&c.expr),
+        syn::Expr::Tuple(t) => t.elems.iter().all(is_literal_only),
+        syn::Expr::Array(a) => a.elems.iter().all(is_literal_only),
+        syn::Expr::Macro(m) => {
+            m.mac.path.segments.last().is_some_and(|s| s.ident == "concat" || s.ident == "stringify")
+        }
+        _ => false,
+    }
+}
+
+/// Associated functions that build a value from their arguments alone.
+fn is_pure_constructor(name: &str) -> bool {
+    matches!(
+        name,
+        "new" | "from" | "try_from" | "try_new" | "from_str" | "from_static" | "from_bytes" | "parse" | "parse_str" | "from_utf8"
+    )
+}
+
+/// `SCREAMING_CASE` names are constants or statics by convention.
+pub fn is_const_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The last path segment of a function's declared return type (`Result`, `Option`, …).
+pub fn return_type_name(sig: &syn::Signature) -> Option<String> {
+    let syn::ReturnType::Type(_, ty) = &sig.output else { return None };
+    type_last_name(ty)
+}
+
+pub fn type_last_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Paren(p) => type_last_name(&p.elem),
+        syn::Type::Group(g) => type_last_name(&g.elem),
+        _ => None,
+    }
+}
+
+/// Peel `&`, `(..)`, `.await` and `?` off an expression.
+pub fn peel(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Reference(r) => peel(&r.expr),
+        syn::Expr::Paren(p) => peel(&p.expr),
+        syn::Expr::Group(g) => peel(&g.expr),
+        syn::Expr::Await(a) => peel(&a.base),
+        syn::Expr::Try(t) => peel(&t.expr),
+        _ => expr,
+    }
+}
+
+/// Method calls of a builder chain, outermost first, and the expression the chain
+/// starts from. `.await` and `?` between calls are looked through.
+pub fn chain(expr: &syn::Expr) -> (Vec<&syn::ExprMethodCall>, &syn::Expr) {
+    let mut calls = Vec::new();
+    let mut cur = expr;
+    loop {
+        match cur {
+            syn::Expr::MethodCall(m) => {
+                calls.push(m);
+                cur = &m.receiver;
+            }
+            syn::Expr::Await(a) => cur = &a.base,
+            syn::Expr::Try(t) => cur = &t.expr,
+            syn::Expr::Paren(p) => cur = &p.expr,
+            _ => return (calls, cur),
+        }
+    }
+}
+
+/// True when `expr` is the receiver of a method call in its parent expression, i.e.
+/// not the outermost link of a chain.
+pub fn is_receiver_of(parent: Option<&syn::Expr>, expr: &syn::Expr) -> bool {
+    let Some(parent) = parent else { return false };
+    match parent {
+        syn::Expr::MethodCall(m) => std::ptr::eq(&*m.receiver, expr),
+        syn::Expr::Await(a) => std::ptr::eq(&*a.base, expr),
+        syn::Expr::Try(t) => std::ptr::eq(&*t.expr, expr),
+        syn::Expr::Paren(p) => std::ptr::eq(&*p.expr, expr),
+        _ => false,
+    }
+}
+
+/// The identifier a `Duration` should be written with in this file: `Duration` when
+/// it is imported from std or tokio, the full path otherwise.
+pub fn duration_path(cx: &crate::walk::Cx<'_, '_>) -> &'static str {
+    let r = cx.resolve_names(&["Duration"]);
+    if r.is(&["std", "time", "Duration"]) || r.is(&["tokio", "time", "Duration"]) || r.is(&["core", "time", "Duration"]) {
+        "Duration"
+    } else {
+        "std::time::Duration"
+    }
+}

@@ -1,0 +1,138 @@
+//! From a file path to everything the analysis needs to know about it.
+//!
+//! The CLI and the language server both go through [`Resolver`], so the same file
+//! gets the same configuration, crate facts and role in both — one of the ways
+//! precept keeps "the editor shows exactly what `precept check` prints".
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::analysis::FileContext;
+use crate::config::{self, Config, ConfigCache, ConfigError};
+use crate::crate_facts::{CrateFacts, CrateFactsCache, CrateFactsError};
+use crate::project;
+use crate::registry;
+use crate::rule::Severity;
+use crate::suppress::Date;
+
+/// Reads a file, `Ok(None)` when it does not exist. The server passes one that
+/// serves unsaved editor buffers first.
+pub type ReadFn = dyn Fn(&Path) -> io::Result<Option<String>> + Send + Sync;
+
+/// Why a file's context could not be resolved.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    CrateFacts(#[from] CrateFactsError),
+}
+
+/// Resolves file contexts, caching configuration and manifests per directory.
+pub struct Resolver {
+    configs: ConfigCache,
+    facts: CrateFactsCache,
+    explicit: Option<Arc<Config>>,
+    severities: BTreeMap<String, Severity>,
+    today: Date,
+    read: Box<ReadFn>,
+}
+
+impl Resolver {
+    /// A resolver that reads from disk.
+    pub fn new() -> Resolver {
+        Resolver::with_reader(Box::new(config::read_from_disk))
+    }
+
+    pub fn with_reader(read: Box<ReadFn>) -> Resolver {
+        Resolver {
+            configs: ConfigCache::new(),
+            facts: CrateFactsCache::new(),
+            explicit: None,
+            severities: BTreeMap::new(),
+            today: Date::today(),
+            read,
+        }
+    }
+
+    /// Use this configuration file for every file instead of discovering one.
+    pub fn set_explicit_config(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = (self.read)(path)
+            .map_err(|e| ConfigError::io(path, &e))?
+            .ok_or_else(|| ConfigError::io(path, &io::Error::new(io::ErrorKind::NotFound, "file not found")))?;
+        let config = Config::parse_explicit(&text, path, &registry::is_known)?;
+        self.explicit = Some(Arc::new(config));
+        Ok(())
+    }
+
+    /// Per-rule levels laid on top of every configuration (`--select`/`--ignore`,
+    /// editor settings).
+    pub fn set_severity_overrides(&mut self, severities: BTreeMap<String, Severity>) {
+        self.severities = severities;
+    }
+
+    /// Fix "today" (suppression expiry) for reproducible runs and tests.
+    pub fn set_today(&mut self, today: Date) {
+        self.today = today;
+    }
+
+    pub fn today(&self) -> Date {
+        self.today
+    }
+
+    /// The configuration in force for `file`, with overrides applied.
+    pub fn config_for(&self, file: &Path) -> Result<Arc<Config>, ConfigError> {
+        let base = match &self.explicit {
+            Some(c) => c.clone(),
+            None => self.configs.discover(file, &*self.read, &registry::is_known)?,
+        };
+        if self.severities.is_empty() {
+            Ok(base)
+        } else {
+            Ok(Arc::new(base.with_severity_overrides(&self.severities)))
+        }
+    }
+
+    /// The configuration in force in a directory (for excludes while walking).
+    pub fn config_for_dir(&self, dir: &Path) -> Result<Arc<Config>, ConfigError> {
+        match &self.explicit {
+            Some(c) => Ok(c.clone()),
+            None => self.configs.discover_from_dir(dir, &*self.read, &registry::is_known),
+        }
+    }
+
+    pub fn crate_facts_for(&self, file: &Path) -> Result<Arc<CrateFacts>, CrateFactsError> {
+        self.facts.discover(file, &*self.read)
+    }
+
+    /// Everything the analysis needs to know about `file` besides its text.
+    pub fn context_for(&self, file: &Path) -> Result<FileContext, ResolveError> {
+        let abs = absolute(file);
+        let config = self.config_for(&abs)?;
+        let crate_facts = self.crate_facts_for(&abs)?;
+        let manifest_dir = crate_facts.manifest_dir.clone();
+        let role = project::file_role(&abs, manifest_dir.as_deref());
+        let test_module = project::is_test_module_file(&abs, manifest_dir.as_deref(), &*self.read);
+        Ok(FileContext { path: abs, role, test_module, crate_facts, config, today: self.today })
+    }
+
+    /// Forget cached configuration and manifests affected by a changed file.
+    pub fn invalidate(&self, changed: &Path) {
+        self.configs.invalidate(changed);
+        self.facts.invalidate(changed);
+    }
+}
+
+impl Default for Resolver {
+    fn default() -> Self {
+        Resolver::new()
+    }
+}
+
+/// An absolute form of `path` without touching the file system beyond the current
+/// directory (no symlink resolution, so paths stay as the user wrote them).
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,24 @@
+//! The `precept` binary: the command-line interface and (soon) the language server.
+//!
+//! Everything here is glue: argument parsing, file walking, output and exit codes.
+//! The analysis itself lives in the `precept-rules` crate, so that `precept check`
+//! and the editor integration report exactly the same findings for the same text.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    cli::init_logging(args.log_level.as_deref());
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            // anyhow's alternate format prints the whole context chain on one line.
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
