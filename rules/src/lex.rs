@@ -94,8 +94,8 @@ impl Token {
 }
 
 /// What the scanner does when an ordinary (non-raw) string runs onto a line that looks
-/// like the start of an item (see [`item_keyword_at`]) at or below the guard's
-/// indentation.
+/// like the start of an item at or below the guard's indentation: an outer doc comment,
+/// or an item keyword (see [`item_keyword_at`]) on a line with code punctuation.
 ///
 /// A quote typed in the middle of a function otherwise turns the rest of the file
 /// inside out: code becomes string and strings become code. In well-formatted code an
@@ -546,6 +546,9 @@ impl<'a> Lexer<'a> {
         let mut pos = content;
         let mut mode = self.guard;
         let mut hit = false;
+        // The guard's indentation limit, computed at the first line break only (looking
+        // back for the line start at every break would be quadratic on long lines).
+        let mut limit = None;
         loop {
             let rest = &bytes[pos.min(bytes.len())..];
             let found = if mode == GuardMode::Off {
@@ -562,7 +565,10 @@ impl<'a> Lexer<'a> {
                 b'\\' => {
                     // The escaped byte cannot close the string; a line continuation
                     // (`\` before a line break) still crosses a line.
-                    if mode != GuardMode::Off && bytes.get(at + 1) == Some(&b'\n') && self.guard_line(start, at + 1) {
+                    if mode != GuardMode::Off
+                        && bytes.get(at + 1) == Some(&b'\n')
+                        && self.guard_line(*limit.get_or_insert_with(|| self.guard_limit(start)), at + 1)
+                    {
                         hit = true;
                         if mode == GuardMode::Cut {
                             return (at, true, true);
@@ -572,7 +578,7 @@ impl<'a> Lexer<'a> {
                     pos = at + 2;
                 }
                 _ => {
-                    if self.guard_line(start, at) {
+                    if self.guard_line(*limit.get_or_insert_with(|| self.guard_limit(start)), at) {
                         hit = true;
                         if mode == GuardMode::Cut {
                             return (at, true, true);
@@ -586,20 +592,33 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Is the line after the line break at `newline` an item line at or below the guard
-    /// indentation, for a string that started at `start`?
-    fn guard_line(&self, start: usize, newline: usize) -> bool {
+    /// The indentation at or below which an item line stops a string that starts at
+    /// `start`.
+    fn guard_limit(&self, start: usize) -> usize {
+        match self.guard_indent {
+            Some(limit) => limit,
+            None => {
+                let line_start = memrchr(b'\n', &self.bytes[..start]).map_or(0, |n| n + 1);
+                line_indent(self.bytes, line_start)
+            }
+        }
+    }
+
+    /// Is the line after the line break at `newline` an item line indented at most
+    /// `limit`?
+    fn guard_line(&self, limit: usize, newline: usize) -> bool {
         let bytes = self.bytes;
         let first = skip_blanks(bytes, newline + 1);
         let indent = first - (newline + 1);
-        let limit = match self.guard_indent {
-            Some(limit) => limit,
-            None => {
-                let line_start = memrchr(b'\n', &bytes[..start]).map_or(0, |n| n + 1);
-                line_indent(bytes, line_start)
-            }
-        };
-        indent <= limit && item_keyword_at(bytes, first) && line_has_code_punct(bytes, first)
+        if indent > limit {
+            return false;
+        }
+        // An outer doc comment at an item's indentation starts the next item too; the
+        // string must stop before it so the item keeps its documentation.
+        let rest = bytes.get(first..).unwrap_or_default();
+        let doc = (rest.starts_with(b"///") && !rest.starts_with(b"////"))
+            || (rest.starts_with(b"/**") && !rest.starts_with(b"/***") && !rest.starts_with(b"/**/"));
+        doc || (item_keyword_at(bytes, first) && line_has_code_punct(bytes, first))
     }
 
     /// A block comment starting at `start` (`/*`), nested comments included. Returns
@@ -708,11 +727,39 @@ impl Iterator for Lexer<'_> {
     }
 }
 
+/// The range of a shebang line (`#!/usr/bin/env …`) at the start of the text (after a
+/// byte order mark), without its line break. As for rustc, `#!` followed by `[` (after
+/// whitespace) is an inner attribute instead.
+pub fn shebang(text: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    if bytes.get(start..start + 2) != Some(b"#!") {
+        return None;
+    }
+    let mut after = start + 2;
+    while bytes.get(after).is_some_and(|&c| matches!(CLASS[c as usize], C_WS | C_NL)) {
+        after += 1;
+    }
+    if bytes.get(after) == Some(&b'[') {
+        return None;
+    }
+    let mut end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+    if end > start && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    Some(start..end)
+}
+
 /// True when every `(`, `[` and `{` in the text is closed by the matching delimiter,
-/// no closing delimiter is unmatched, and no string or block comment is left open.
+/// no closing delimiter is unmatched, and no string or block comment is left open. A
+/// shebang line is not code.
 pub fn delimiters_balance(text: &str) -> bool {
     let mut stack: Vec<u8> = Vec::new();
-    for tok in Lexer::new(text) {
+    let lexer = match shebang(text) {
+        Some(line) => Lexer::at(text, line.end),
+        None => Lexer::new(text),
+    };
+    for tok in lexer {
         if tok.unterminated {
             return false;
         }

@@ -56,9 +56,9 @@ impl<'ast> Visit<'ast> for Collect {
 
     fn visit_expr_method_call(&mut self, mc: &'ast syn::ExprMethodCall) {
         let m = mc.method.to_string();
-        if m == "to" || m == "route" || m == "route_service" {
-            self.take_path_args(mc.args.iter());
-        } else if is_method_router(&m) && is_routing_expr(&mc.receiver) {
+        let registers = matches!(m.as_str(), "to" | "route" | "route_service")
+            || (is_method_router(&m) && is_routing_expr(&mc.receiver));
+        if registers {
             self.take_path_args(mc.args.iter());
         }
         visit::visit_expr_method_call(self, mc);

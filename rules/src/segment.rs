@@ -155,30 +155,55 @@ pub fn segment(text: &str) -> Segmentation {
     exact.prelude();
     match exact.run() {
         Ok(()) => {
+            // Balanced, but a string ran across a line that starts an item: either a
+            // string that really holds code (a test fixture), or a quote typed in one
+            // function whose runaway string happens to close at a quote further on
+            // (the opening quote of the next literal, an escaped `\"`, a `'"'`),
+            // hiding whole items. Recovery tells them apart by counting multi-line
+            // strings: read with the wrong parity, the code between literals becomes
+            // multi-line "strings", so the right reading has fewer. Cutting a real
+            // fixture flips the parity after it and adds some; cutting a runaway
+            // restores it and removes some. Ties go to recovery (the runaway that
+            // closes inside `'"'` flips nothing after it).
+            if let Some(restart) = exact.first_guard_hit {
+                let before = exact.multiline.iter().filter(|&&start| start >= restart).count();
+                let (segments, comments) = exact.into_parts();
+                let recovered = recover_from(text, restart, segments.clone(), comments.clone());
+                if recovered.multiline.len() <= before && !recovered.unterminated {
+                    let (segments, comments) = recovered.into_parts();
+                    return Segmentation { segments, comments, balanced: true };
+                }
+                return Segmentation { segments, comments, balanced: true };
+            }
             let (segments, comments) = exact.into_parts();
             Segmentation { segments, comments, balanced: true }
         }
         Err(restart) => {
-            // Keep what the exact pass found before the first sign of trouble: it is
-            // what the recovering pass would find there too, minus any chance of a
-            // false resynchronisation.
-            let (mut segments, mut comments) = exact.into_parts();
-            segments.retain(|s| s.range.start < restart);
-            comments.retain(|c| c.start < restart);
-            let mut recover = Engine::new(text, true);
-            recover.lx = Lexer::at(text, restart);
-            recover.lx.set_guard(GuardMode::Cut);
-            recover.comments = comments;
-            if let Some(top) = recover.frames.first_mut() {
-                top.children = segments;
-            }
-            // The recovering pass reports no failures; if it ever did, what it has
-            // collected is still the best answer.
-            let _ = recover.run();
-            let (segments, comments) = recover.into_parts();
+            let (segments, comments) = exact.into_parts();
+            let recovered = recover_from(text, restart, segments, comments);
+            let (segments, comments) = recovered.into_parts();
             Segmentation { segments, comments, balanced: false }
         }
     }
+}
+
+/// Runs the recovering pass from `restart` (the start of a top-level segment), keeping
+/// what the exact pass found before it: that is what the recovering pass would find
+/// there too, minus any chance of a false resynchronisation.
+fn recover_from<'a>(text: &'a str, restart: usize, mut segments: Vec<Segment>, mut comments: Vec<Range<usize>>) -> Engine<'a> {
+    segments.retain(|s| s.range.start < restart);
+    comments.retain(|c| c.start < restart);
+    let mut recover = Engine::new(text, true);
+    recover.lx = Lexer::at(text, restart);
+    recover.lx.set_guard(GuardMode::Cut);
+    recover.comments = comments;
+    if let Some(top) = recover.frames.first_mut() {
+        top.children = segments;
+    }
+    // The recovering pass reports no failures; if it ever did, what it has collected
+    // is still the best answer.
+    let _ = recover.run();
+    recover
 }
 
 /// Splits one segment's range again at the lines inside it that start an item at or
@@ -259,6 +284,8 @@ struct Frame {
     children: Vec<Segment>,
     /// End of the last child (or of the header).
     last_end: usize,
+    /// The last child is a run of stray `;` or `}`, which the next one joins.
+    stray_run: bool,
 }
 
 impl Frame {
@@ -342,6 +369,12 @@ struct Engine<'a> {
     /// In exact mode: start of the first top-level segment where a resynchronisation
     /// rule would have fired. Recovery restarts there.
     suspicious: Option<usize>,
+    /// In exact mode: start of the top-level segment holding the first string that
+    /// crossed an item line.
+    first_guard_hit: Option<usize>,
+    /// Starts of string tokens that span lines (or were cut at a line break).
+    multiline: Vec<usize>,
+    /// A string or block comment runs to the end of the text.
     unterminated: bool,
 }
 
@@ -360,6 +393,7 @@ impl<'a> Engine<'a> {
                 child_indent: None,
                 children: Vec::new(),
                 last_end: 0,
+                stray_run: false,
             }],
             item: None,
             stack: Vec::new(),
@@ -367,6 +401,8 @@ impl<'a> Engine<'a> {
             comments: Vec::new(),
             indent_cache: (usize::MAX, 0),
             suspicious: None,
+            first_guard_hit: None,
+            multiline: Vec::new(),
             unterminated: false,
         }
     }
@@ -374,25 +410,11 @@ impl<'a> Engine<'a> {
     /// A `#!` shebang line at the very start is its own segment (`syn::parse_file`
     /// accepts it; `#![` is an inner attribute instead).
     fn prelude(&mut self) {
-        let bytes = self.bytes;
-        let start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-        if bytes.get(start..start + 2) != Some(b"#!") {
-            return;
+        if let Some(line) = lex::shebang(self.text) {
+            self.push_segment(line.clone(), SegmentKind::InnerAttr);
+            self.lx = Lexer::at(self.text, line.end);
+            self.lx.set_guard(if self.recover { GuardMode::Cut } else { GuardMode::Detect });
         }
-        let mut after = start + 2;
-        while matches!(bytes.get(after), Some(b' ' | b'\t' | b'\r' | b'\n')) {
-            after += 1;
-        }
-        if bytes.get(after) == Some(&b'[') {
-            return;
-        }
-        let mut end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
-        if end > start && bytes[end - 1] == b'\r' {
-            end -= 1;
-        }
-        self.push_segment(start..end, SegmentKind::InnerAttr);
-        self.lx = Lexer::at(self.text, end);
-        self.lx.set_guard(if self.recover { GuardMode::Cut } else { GuardMode::Detect });
     }
 
     fn into_parts(mut self) -> (Vec<Segment>, Vec<Range<usize>>) {
@@ -402,8 +424,18 @@ impl<'a> Engine<'a> {
 
     fn run(&mut self) -> Result<(), usize> {
         while let Some(tok) = self.lx.next() {
-            if tok.unterminated {
+            // In recovery a string cut by the guard is unterminated by design; anything
+            // else unterminated runs to the end of the text.
+            if tok.unterminated && !(self.recover && tok.guard_hit) {
                 self.unterminated = true;
+            }
+            if tok.kind == TokenKind::Str
+                && (tok.guard_hit || memchr::memchr(b'\n', &self.bytes[tok.start..tok.end]).is_some())
+            {
+                self.multiline.push(tok.start);
+            }
+            if tok.guard_hit && !self.recover && self.first_guard_hit.is_none() {
+                self.first_guard_hit = Some(self.top_start(tok.start));
             }
             match tok.kind {
                 TokenKind::LineComment(style) | TokenKind::BlockComment(style) => self.comment(&tok, style),
@@ -473,7 +505,24 @@ impl<'a> Engine<'a> {
     fn push_segment(&mut self, range: Range<usize>, kind: SegmentKind) {
         let frame = self.frame();
         frame.last_end = range.end;
+        frame.stray_run = false;
         frame.children.push(Segment { range, kind });
+    }
+
+    /// A lone `;` or a stray `}`. Consecutive ones share one segment: none of them
+    /// parses anyway, and a file of ten million semicolons must not cost ten million
+    /// segments.
+    fn push_stray(&mut self, range: Range<usize>) {
+        let frame = self.frame();
+        if frame.stray_run {
+            if let Some(last) = frame.children.last_mut() {
+                last.range.end = range.end;
+                frame.last_end = range.end;
+                return;
+            }
+        }
+        self.push_segment(range, SegmentKind::Item);
+        self.frame().stray_run = true;
     }
 
     /// Doc comments with no item after them still get a segment: rustc rejects them,
@@ -551,20 +600,22 @@ impl<'a> Engine<'a> {
                 if !self.recover {
                     return Step::Fail;
                 }
-                self.push_segment(tok.start..tok.end, SegmentKind::Item);
+                self.push_stray(tok.start..tok.end);
                 return Step::Done;
             }
             let frame = self.frame();
             // In a block whose items sit on their own, deeper-indented lines, the
             // block's `}` is on its own line at the block's indentation. Any other `}`
             // here is most likely an extra one.
+            // A block with no items yet: a `}` on its own line deeper than the block
+            // is not its close either (`impl X {` then a stray `    }`).
             let at_home = tok.first_on_line && indent <= frame.indent;
-            let stray = frame.indented_children() && !at_home;
+            let stray = !at_home && (frame.indented_children() || (frame.child_indent.is_none() && tok.first_on_line));
             if stray || (tok.first_on_line && indent != frame.indent) {
                 self.mark(tok.start);
             }
             if stray && self.recover {
-                self.push_segment(tok.start..tok.end, SegmentKind::Item);
+                self.push_stray(tok.start..tok.end);
                 return Step::Done;
             }
             self.close_frame(tok.start..tok.end, tok.end);
@@ -644,7 +695,7 @@ impl<'a> Engine<'a> {
                 // same top-level item anyway, and in valid code such lines occur in
                 // macro bodies that recovery should not be steered towards.
             }
-            if punct == b'}' {
+            if punct == b'}' && closes_line(bytes, tok.end) {
                 if indent < item.indent {
                     if recover {
                         return Step::EndBefore;
@@ -840,8 +891,12 @@ impl<'a> Engine<'a> {
 
     fn finish_item(&mut self, end: usize) {
         if let Some(item) = self.item.take() {
-            let kind = if item.inner_attr { SegmentKind::InnerAttr } else { SegmentKind::Item };
-            self.push_segment(item.start..end, kind);
+            if item.tokens == 1 && end == item.start + 1 && self.bytes.get(item.start) == Some(&b';') {
+                self.push_stray(item.start..end);
+            } else {
+                let kind = if item.inner_attr { SegmentKind::InnerAttr } else { SegmentKind::Item };
+                self.push_segment(item.start..end, kind);
+            }
         }
         self.stack.clear();
         self.lx.set_guard_indent(None);
@@ -855,6 +910,7 @@ impl<'a> Engine<'a> {
                 child_indent: None,
                 children: Vec::new(),
                 last_end: brace_end,
+                stray_run: false,
             });
         }
         self.stack.clear();
@@ -875,6 +931,21 @@ impl<'a> Engine<'a> {
             self.push_segment(start..end, SegmentKind::Container(container));
         }
     }
+}
+
+/// Is the rest of the line after a `}` (ending at `end`) only closing punctuation
+/// (`)`, `]`, `}`, `;`, `,`), whitespace or a comment? Only such a line is read as a
+/// closing line; a `}` typed in front of code is not.
+fn closes_line(bytes: &[u8], mut end: usize) -> bool {
+    while let Some(&c) = bytes.get(end) {
+        match c {
+            b' ' | b'\t' | b'\r' | b')' | b']' | b'}' | b';' | b',' => end += 1,
+            b'\n' => return true,
+            b'/' => return matches!(bytes.get(end + 1), Some(b'/' | b'*')),
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn lex_ident_end(bytes: &[u8], mut pos: usize) -> usize {
@@ -1126,8 +1197,8 @@ mod tests {
 
     #[test]
     fn stray_tokens_become_items() {
-        let text = "}\nfn a() {}\n;\n) x\nfn b() {}\n";
-        assert_eq!(texts(text), vec!["}", "fn a() {}", ";", ") x", "fn b() {}"]);
+        let text = "}\nfn a() {}\n;\n) x\nfn b() {}\n; ; }\n}";
+        assert_eq!(texts(text), vec!["}", "fn a() {}", ";", ") x", "fn b() {}", "; ; }\n}"]);
         assert!(!segment(text).balanced);
         assert_eq!(texts("x y z"), vec!["x y z"]);
         assert_eq!(texts("/// dangling"), vec!["/// dangling"]);

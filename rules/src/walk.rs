@@ -261,13 +261,7 @@ impl<'a, 'ast> Cx<'a, 'ast> {
     /// True when a closure or async block lies between the current node and the
     /// nearest enclosing function (so `?` and `return` mean something else here).
     pub fn in_closure(&self) -> bool {
-        for frame in self.frames.iter().rev() {
-            match frame.kind {
-                FrameKind::Fn => return false,
-                FrameKind::Closure | FrameKind::AsyncBlock | FrameKind::StaticInit => return true,
-            }
-        }
-        false
+        self.frames.last().is_some_and(|f| f.kind != FrameKind::Fn)
     }
 
     /// True inside a `const`/`static` initialiser or a lazy-initialisation closure.
@@ -300,14 +294,14 @@ impl<'a, 'ast> Cx<'a, 'ast> {
     /// Inside async code: an `async fn` or an `async` block, and not inside a plain
     /// closure nested in it.
     pub fn in_async(&self) -> bool {
-        for frame in self.frames.iter().rev() {
-            match frame.kind {
-                FrameKind::AsyncBlock => return true,
-                FrameKind::Closure | FrameKind::StaticInit => return false,
-                FrameKind::Fn => return frame.is_async,
-            }
+        match self.frames.last() {
+            Some(frame) => match frame.kind {
+                FrameKind::AsyncBlock => true,
+                FrameKind::Closure | FrameKind::StaticInit => false,
+                FrameKind::Fn => frame.is_async,
+            },
+            None => false,
         }
-        false
     }
 
     /// The body of the nearest enclosing function.
