@@ -41,17 +41,21 @@ fn ctx() -> FileContext {
 fn full_analysis(bencher: Bencher, lines: usize) {
     let text = text(lines);
     let ctx = ctx();
-    bencher.counter(divan::counter::BytesCount::of_str(text)).bench(|| Analyzer::new().analyze(text, &ctx));
+    bencher
+        .counter(divan::counter::BytesCount::of_str(text))
+        .bench(|| Analyzer::new().analyze(text, &ctx));
 }
 
 #[divan::bench(args = [1_000, 10_000, 50_000], sample_count = 20)]
 fn bare_syn_parse_file(bencher: Bencher, lines: usize) {
     let text = text(lines);
-    bencher.counter(divan::counter::BytesCount::of_str(text)).bench(|| {
-        let file = syn::parse_file(text).map(|f| f.items.len()).unwrap_or(0);
-        proc_macro2::extra::invalidate_current_thread_spans();
-        file
-    });
+    bencher
+        .counter(divan::counter::BytesCount::of_str(text))
+        .bench(|| {
+            let file = syn::parse_file(text).map(|f| f.items.len()).unwrap_or(0);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            file
+        });
 }
 
 /// The keystroke path: one character typed inside one function of a 10,000-line

@@ -83,6 +83,8 @@ pub fn file(lines: usize) -> String {
 /// one-character edit changes exactly one item.
 pub fn edit_point(text: &str) -> usize {
     let mid = text.len() / 2;
-    let at = text[mid..].find("let label = format!").map_or(mid, |i| mid + i);
+    let at = text[mid..]
+        .find("let label = format!")
+        .map_or(mid, |i| mid + i);
     at + "let label".len()
 }

@@ -41,11 +41,20 @@ fn run() -> bool {
     }
     let elapsed = start.elapsed();
     let after = rss_kb();
-    println!("re-analyses:        10000 of a {}-line file", original.lines().count());
-    println!("mean per analysis:  {:.3} ms", elapsed.as_secs_f64() * 1000.0 / 10_000.0);
+    println!(
+        "re-analyses:        10000 of a {}-line file",
+        original.lines().count()
+    );
+    println!(
+        "mean per analysis:  {:.3} ms",
+        elapsed.as_secs_f64() * 1000.0 / 10_000.0
+    );
     println!("RSS before:         {:.1} MB", before as f64 / 1024.0);
     println!("RSS after:          {:.1} MB", after as f64 / 1024.0);
-    println!("growth:             {:.1} MB", (after as f64 - before as f64) / 1024.0);
+    println!(
+        "growth:             {:.1} MB",
+        (after as f64 - before as f64) / 1024.0
+    );
     after <= before + 10 * 1024
 }
 

@@ -14,13 +14,21 @@ fn main() {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let seg = precept_rules::segment::segment(&text);
     for s in &seg.segments {
-        eprintln!("segment {:?} {:?}: {:?}", s.range, std::mem::discriminant(&s.kind), text.get(s.range.clone()).map(|t| t.lines().next()));
+        eprintln!(
+            "segment {:?} {:?}: {:?}",
+            s.range,
+            std::mem::discriminant(&s.kind),
+            text.get(s.range.clone()).map(|t| t.lines().next())
+        );
     }
     let mut ctx = FileContext::for_path(args.get(2).cloned().unwrap_or_else(|| path.clone()));
     ctx.crate_facts = Arc::new(precept_rules::crate_facts::CrateFacts::none());
     let analysis = analyze(&text, &ctx);
     for f in &analysis.findings {
-        eprintln!("{:?} {} {:?} {}: {:?}", f.range, f.rule, f.level, f.message, f.fix);
+        eprintln!(
+            "{:?} {} {:?} {}: {:?}",
+            f.range, f.rule, f.level, f.message, f.fix
+        );
     }
     eprintln!("unparsed: {:?}", analysis.unparsed);
 }

@@ -28,7 +28,9 @@ use crate::project::FileRole;
 use crate::rule::Finding;
 use crate::segment::{self, ContainerKind, Segment, SegmentKind};
 use crate::suppress::{self, Date};
-use crate::walk::{self, FileInfo, MacroArena, MacroCollector, RulePanic, Scope, TraitImpl, Walker};
+use crate::walk::{
+    self, FileInfo, MacroArena, MacroCollector, RulePanic, Scope, TraitImpl, Walker,
+};
 
 /// Items nested deeper than this (brackets, prefix operators, generics, as the lexer
 /// counts them) are not parsed: syn recurses per level and a stack overflow would
@@ -157,7 +159,13 @@ struct Flat {
     modules: Vec<Module>,
 }
 
-fn flatten(segments: &[Segment], module: usize, parent: Option<usize>, in_impl: bool, flat: &mut Flat) {
+fn flatten(
+    segments: &[Segment],
+    module: usize,
+    parent: Option<usize>,
+    in_impl: bool,
+    flat: &mut Flat,
+) {
     for seg in segments {
         match &seg.kind {
             SegmentKind::InnerAttr => flat.leaves.push(Leaf {
@@ -168,21 +176,38 @@ fn flatten(segments: &[Segment], module: usize, parent: Option<usize>, in_impl: 
             }),
             SegmentKind::Item => flat.leaves.push(Leaf {
                 range: seg.range.clone(),
-                kind: if in_impl { LeafKind::ImplItem } else { LeafKind::Item },
+                kind: if in_impl {
+                    LeafKind::ImplItem
+                } else {
+                    LeafKind::Item
+                },
                 module,
                 parent,
             }),
             SegmentKind::Container(c) => {
                 let inner_module = match c.kind {
                     ContainerKind::Mod => {
-                        flat.modules.push(Module { parent: Some(module) });
+                        flat.modules.push(Module {
+                            parent: Some(module),
+                        });
                         flat.modules.len() - 1
                     }
                     ContainerKind::Impl => module,
                 };
-                flat.headers.push(Header { range: c.header.clone(), kind: c.kind, parent, module: inner_module });
+                flat.headers.push(Header {
+                    range: c.header.clone(),
+                    kind: c.kind,
+                    parent,
+                    module: inner_module,
+                });
                 let h = flat.headers.len() - 1;
-                flatten(&c.children, inner_module, Some(h), matches!(c.kind, ContainerKind::Impl), flat);
+                flatten(
+                    &c.children,
+                    inner_module,
+                    Some(h),
+                    matches!(c.kind, ContainerKind::Impl),
+                    flat,
+                );
             }
         }
     }
@@ -198,6 +223,8 @@ struct ItemFacts {
     glob_super: bool,
     routes: Vec<String>,
     inner_allows: Vec<String>,
+    /// `#![cfg(test)]`: the module is test code.
+    inner_test: bool,
 }
 
 /// What a container header contributes to the scope of its children.
@@ -246,7 +273,10 @@ impl Analyzer {
         flat.modules.push(Module { parent: None });
         flatten(&seg.segments, 0, None, false, &mut flat);
 
-        let mut stats = Stats { items: flat.leaves.len(), ..Stats::default() };
+        let mut stats = Stats {
+            items: flat.leaves.len(),
+            ..Stats::default()
+        };
         let mut asts: HashMap<usize, Parsed> = HashMap::new();
         let mut used_facts = HashSet::new();
         let mut used_headers = HashSet::new();
@@ -293,12 +323,14 @@ impl Analyzer {
         let mut module_glob_super = vec![false; flat.modules.len()];
         let mut routes = HashSet::new();
         let mut file_allows = Vec::new();
+        let mut file_is_test = false;
         for (leaf, facts) in flat.leaves.iter().zip(&leaf_facts) {
             module_imports[leaf.module].extend_from(&facts.imports);
             module_glob_super[leaf.module] |= facts.glob_super;
             routes.extend(facts.routes.iter().cloned());
             if leaf.module == 0 && leaf.kind == LeafKind::InnerAttr {
                 file_allows.extend(facts.inner_allows.iter().cloned());
+                file_is_test |= facts.inner_test;
             }
         }
         // `use super::*;` brings the parent module's names in (the common test-module
@@ -322,11 +354,12 @@ impl Analyzer {
             sorted_routes.hash(&mut h);
             file_allows.hash(&mut h);
             imports_tonic.hash(&mut h);
+            file_is_test.hash(&mut h);
             h.finish()
         };
         let info = FileInfo {
             role: ctx.role,
-            test_file: ctx.test_file(),
+            test_file: ctx.test_file() || file_is_test,
             crate_facts: &ctx.crate_facts,
             config: &ctx.config,
             routes: &routes,
@@ -377,17 +410,32 @@ impl Analyzer {
                     };
                     stats.checked += 1;
                     let (found, rule_panics) = match parsed {
-                        Some(p) => check_parsed(&p, &info, &scope, &module_imports[leaf.module], item_text, rules),
+                        Some(p) => check_parsed(
+                            &p,
+                            &info,
+                            &scope,
+                            &module_imports[leaf.module],
+                            item_text,
+                            rules,
+                        ),
                         None => (Vec::new(), Vec::new()),
                     };
-                    let c = Checked { findings: Arc::new(found), panics: Arc::new(rule_panics) };
+                    let c = Checked {
+                        findings: Arc::new(found),
+                        panics: Arc::new(rule_panics),
+                    };
                     self.checked.insert(key, c.clone());
                     c
                 }
             };
             let offset = leaf.range.start + bom;
             findings.extend(checked.findings.iter().map(|f| f.clone().shifted(offset)));
-            panics.extend(checked.panics.iter().map(|p| (abs(leaf.range.clone()), p.clone())));
+            panics.extend(
+                checked
+                    .panics
+                    .iter()
+                    .map(|p| (abs(leaf.range.clone()), p.clone())),
+            );
         }
         drop(asts);
 
@@ -396,15 +444,30 @@ impl Analyzer {
         self.headers.retain(|k, _| used_headers.contains(k));
         self.checked.retain(|k, _| used_checked.contains(k));
 
-        let comments: Vec<Range<usize>> = seg.comments.iter().map(|c| c.start + bom..c.end + bom).collect();
+        let comments: Vec<Range<usize>> = seg
+            .comments
+            .iter()
+            .map(|c| c.start + bom..c.end + bom)
+            .collect();
         let mut blocked = unparsed.clone();
         blocked.extend(too_deep.iter().cloned());
         let mut findings = suppress::apply(full_text, &comments, findings, &blocked, ctx);
         findings.sort_by(|a, b| {
-            (a.range.start, a.range.end, &a.rule, &a.message).cmp(&(b.range.start, b.range.end, &b.rule, &b.message))
+            (a.range.start, a.range.end, &a.rule, &a.message).cmp(&(
+                b.range.start,
+                b.range.end,
+                &b.rule,
+                &b.message,
+            ))
         });
         findings.dedup();
-        Analysis { findings, unparsed, too_deep, panics, stats }
+        Analysis {
+            findings,
+            unparsed,
+            too_deep,
+            panics,
+            stats,
+        }
     }
 }
 
@@ -412,7 +475,10 @@ impl Analyzer {
 /// Returns `None` if the thread could not be spawned or `f` panicked.
 pub fn with_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
     std::thread::scope(|s| {
-        let handle = std::thread::Builder::new().name("precept-analysis".into()).stack_size(STACK_SIZE).spawn_scoped(s, f);
+        let handle = std::thread::Builder::new()
+            .name("precept-analysis".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(s, f);
         match handle {
             Ok(h) => h.join().ok(),
             Err(e) => {
@@ -428,7 +494,11 @@ pub fn analyze(text: &str, ctx: &FileContext) -> Analysis {
     with_stack(|| Analyzer::new().analyze(text, ctx)).unwrap_or_default()
 }
 
-fn scope_of(parent: Option<usize>, headers: &[Header], facts: &[Arc<HeaderFacts>]) -> (Scope, bool) {
+fn scope_of(
+    parent: Option<usize>,
+    headers: &[Header],
+    facts: &[Arc<HeaderFacts>],
+) -> (Scope, bool) {
     let mut scope = Scope::default();
     let mut ok = true;
     let mut cur = parent;
@@ -456,25 +526,44 @@ fn parse_leaf(text: &str, kind: LeafKind) -> Option<Parsed> {
         return None;
     }
     match kind {
-        LeafKind::InnerAttr => syn::parse_str::<syn::File>(text).ok().map(|f| Parsed::File(Box::new(f))),
-        LeafKind::Item => syn::parse_str::<syn::Item>(text).ok().map(|i| Parsed::Item(Box::new(i))),
-        LeafKind::ImplItem => syn::parse_str::<syn::ImplItem>(text).ok().map(|i| Parsed::ImplItem(Box::new(i))),
+        LeafKind::InnerAttr => syn::parse_str::<syn::File>(text)
+            .ok()
+            .map(|f| Parsed::File(Box::new(f))),
+        LeafKind::Item => syn::parse_str::<syn::Item>(text)
+            .ok()
+            .map(|i| Parsed::Item(Box::new(i))),
+        LeafKind::ImplItem => syn::parse_str::<syn::ImplItem>(text)
+            .ok()
+            .map(|i| Parsed::ImplItem(Box::new(i))),
     }
 }
 
 fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, Option<Parsed>) {
     if crate::lex::nesting_depth(text) > MAX_NESTING {
-        tracing::warn!(bytes = text.len(), "item nests too deeply to parse safely; skipped");
-        return (ItemFacts { too_deep: true, ..ItemFacts::default() }, None);
+        tracing::warn!(
+            bytes = text.len(),
+            "item nests too deeply to parse safely; skipped"
+        );
+        return (
+            ItemFacts {
+                too_deep: true,
+                ..ItemFacts::default()
+            },
+            None,
+        );
     }
     let Some(parsed) = parse_leaf(text, kind) else {
         return (ItemFacts::default(), None);
     };
-    let mut facts = ItemFacts { parsed: true, ..ItemFacts::default() };
+    let mut facts = ItemFacts {
+        parsed: true,
+        ..ItemFacts::default()
+    };
     match &parsed {
         Parsed::File(f) => {
             for attr in &f.attrs {
                 facts.inner_allows.extend(walk::clippy_lints_in(attr));
+                facts.inner_test |= walk::is_test_attr(attr);
             }
         }
         Parsed::Item(item) => {
@@ -505,21 +594,35 @@ fn parse_header(text: &str, kind: ContainerKind) -> HeaderFacts {
     let Ok(item) = syn::parse_str::<syn::Item>(&source) else {
         return HeaderFacts::default();
     };
-    let mut facts = HeaderFacts { parsed: true, ..HeaderFacts::default() };
+    let mut facts = HeaderFacts {
+        parsed: true,
+        ..HeaderFacts::default()
+    };
     let attrs = match (&item, kind) {
         (syn::Item::Mod(m), ContainerKind::Mod) => &m.attrs,
         (syn::Item::Impl(i), ContainerKind::Impl) => {
             match &i.trait_ {
                 Some((_, path, _)) => {
                     let has = |name: &str| {
-                        i.attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
+                        i.attrs
+                            .iter()
+                            .any(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
                     };
                     let tonic = i.attrs.iter().any(|a| {
-                        let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+                        let segs: Vec<String> = a
+                            .path()
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
                         segs == ["tonic", "async_trait"]
                     });
                     facts.trait_impl = Some(TraitImpl {
-                        trait_name: path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                        trait_name: path
+                            .segments
+                            .last()
+                            .map(|s| s.ident.to_string())
+                            .unwrap_or_default(),
                         tonic_async_trait: tonic,
                         async_trait: has("async_trait"),
                     });

@@ -40,7 +40,10 @@ pub fn apply_fixes(text: &str, findings: &[Finding], min: Applicability) -> Appl
                 && text.is_char_boundary(e.range.start)
                 && text.is_char_boundary(e.range.end)
         });
-        let overlaps = fix.edits.iter().any(|e| taken.iter().any(|t| overlap(&e.range, &t.range)));
+        let overlaps = fix
+            .edits
+            .iter()
+            .any(|e| taken.iter().any(|t| overlap(&e.range, &t.range)));
         if valid && !overlaps {
             taken.extend(fix.edits.iter());
             fixed += 1;
@@ -63,7 +66,8 @@ fn overlap(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
     if a.start == a.end && b.start == b.end {
         return a.start == b.start;
     }
-    a.start < b.end && b.start < a.end || (a.start == a.end && b.contains(&a.start) && a.start != b.start)
+    a.start < b.end && b.start < a.end
+        || (a.start == a.end && b.contains(&a.start) && a.start != b.start)
 }
 
 #[cfg(test)]
@@ -91,7 +95,19 @@ mod tests {
             finding(vec![Edit::replace(0..2, "ZZ")], Applicability::Safe),
             finding(vec![Edit::insert(6, "!")], Applicability::Unsafe),
         ];
-        assert_eq!(apply_fixes(text, &fs, Applicability::Safe), Applied { text: "Abcdef".into(), fixed: 1 });
-        assert_eq!(apply_fixes(text, &fs, Applicability::Unsafe), Applied { text: "Abcdef!".into(), fixed: 2 });
+        assert_eq!(
+            apply_fixes(text, &fs, Applicability::Safe),
+            Applied {
+                text: "Abcdef".into(),
+                fixed: 1
+            }
+        );
+        assert_eq!(
+            apply_fixes(text, &fs, Applicability::Unsafe),
+            Applied {
+                text: "Abcdef!".into(),
+                fixed: 2
+            }
+        );
     }
 }

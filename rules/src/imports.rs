@@ -80,12 +80,17 @@ impl ImportMap {
     }
 
     pub fn has_glob_from(&self, krate: &str) -> bool {
-        self.globs.iter().any(|g| g.first().is_some_and(|s| s == krate))
+        self.globs
+            .iter()
+            .any(|g| g.first().is_some_and(|s| s == krate))
     }
 
     /// True when any import comes from `krate` (e.g. the file imports from `tonic`).
     pub fn imports_from(&self, krate: &str) -> bool {
-        self.names.values().any(|p| p.first().is_some_and(|s| s == krate)) || self.has_glob_from(krate)
+        self.names
+            .values()
+            .any(|p| p.first().is_some_and(|s| s == krate))
+            || self.has_glob_from(krate)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -117,7 +122,9 @@ pub struct Resolved {
 impl Resolved {
     /// Compare against a canonical path such as `["reqwest", "Client", "new"]`.
     pub fn is(&self, path: &[&str]) -> bool {
-        self.confident && self.segments.len() == path.len() && self.segments.iter().zip(path).all(|(a, b)| a == b)
+        self.confident
+            && self.segments.len() == path.len()
+            && self.segments.iter().zip(path).all(|(a, b)| a == b)
     }
 
     pub fn starts_with(&self, prefix: &[&str]) -> bool {
@@ -148,7 +155,10 @@ pub fn resolve(
     is_crate: &dyn Fn(&str) -> Option<String>,
 ) -> Resolved {
     let Some(first) = segments.first() else {
-        return Resolved { segments: Vec::new(), confident: false };
+        return Resolved {
+            segments: Vec::new(),
+            confident: false,
+        };
     };
     if let Some(full) = imports.get(first) {
         let mut out: Vec<String> = full.to_vec();
@@ -156,18 +166,33 @@ pub fn resolve(
         // The import itself may start with a renamed crate.
         if let Some(head) = out.first().and_then(|h| is_crate(h)) {
             out[0] = head;
-            return Resolved { segments: out, confident: true };
+            return Resolved {
+                segments: out,
+                confident: true,
+            };
         }
-        let confident = !matches!(out.first().map(String::as_str), Some("crate" | "self" | "super"));
+        let confident = !matches!(
+            out.first().map(String::as_str),
+            Some("crate" | "self" | "super")
+        );
         let confident = confident && out.len() > 1;
-        return Resolved { segments: out, confident };
+        return Resolved {
+            segments: out,
+            confident,
+        };
     }
     if let Some(krate) = is_crate(first) {
         let mut out = segments.to_vec();
         out[0] = krate;
-        return Resolved { segments: out, confident: true };
+        return Resolved {
+            segments: out,
+            confident: true,
+        };
     }
-    Resolved { segments: segments.to_vec(), confident: false }
+    Resolved {
+        segments: segments.to_vec(),
+        confident: false,
+    }
 }
 
 /// The identifiers of a syn path, without generics.
@@ -208,12 +233,19 @@ mod tests {
 
     #[test]
     fn resolves_through_use_and_renames() {
-        let m = map("use reqwest::{self, Client as C}; use tokio::net::TcpStream; use http_client::Client;");
+        let m = map(
+            "use reqwest::{self, Client as C}; use tokio::net::TcpStream; use http_client::Client;",
+        );
         assert!(res(&m, "C::new").is(&["reqwest", "Client", "new"]));
         assert!(res(&m, "reqwest::get").is(&["reqwest", "get"]));
         assert!(res(&m, "TcpStream::connect").is(&["tokio", "net", "TcpStream", "connect"]));
         assert!(res(&m, "Client::new").is(&["reqwest", "Client", "new"]));
-        assert!(res(&m, "std::net::TcpStream::connect").is(&["std", "net", "TcpStream", "connect"]));
+        assert!(res(&m, "std::net::TcpStream::connect").is(&[
+            "std",
+            "net",
+            "TcpStream",
+            "connect"
+        ]));
     }
 
     #[test]

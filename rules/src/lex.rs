@@ -156,20 +156,34 @@ const fn build_classes() -> [u8; 256] {
 /// The first-byte class of every byte value, so the main loop dispatches with one load.
 static CLASS: [u8; 256] = build_classes();
 
-/// ASCII bytes that continue an identifier. Bytes from 0x80 up are handled apart: they
-/// continue an identifier unless they start one of Rust's non-ASCII whitespace chars.
-const fn build_ident_continue() -> [bool; 256] {
-    let mut table = [false; 256];
+/// Bytes that continue an identifier: ASCII letters, digits and `_`, and every byte
+/// from 0x80 up (the scanner does not judge which non-ASCII chars are valid) except the
+/// lead bytes of Rust's non-ASCII whitespace chars, which need a closer look
+/// ([`MAYBE_SPACE`]).
+const fn build_ident_continue() -> [u8; 256] {
+    let mut table = [0u8; 256];
     let mut i = 0;
-    while i < 128 {
+    while i < 256 {
         let c = i as u8;
-        table[i] = c.is_ascii_alphanumeric() || c == b'_';
+        table[i] = if c.is_ascii_alphanumeric() || c == b'_' {
+            1
+        } else if c == 0xC2 || c == 0xE2 {
+            MAYBE_SPACE
+        } else if c >= 0x80 {
+            1
+        } else {
+            0
+        };
         i += 1;
     }
     table
 }
 
-static IDENT_CONTINUE: [bool; 256] = build_ident_continue();
+/// Entry of [`IDENT_CONTINUE`] for a byte that may start U+0085, U+200E, U+200F, U+2028
+/// or U+2029.
+const MAYBE_SPACE: u8 = 2;
+
+static IDENT_CONTINUE: [u8; 256] = build_ident_continue();
 
 /// Length of the non-ASCII whitespace char Rust accepts at `pos` (U+0085, U+200E,
 /// U+200F, U+2028, U+2029), or 0.
@@ -215,15 +229,36 @@ fn is_ident_start(bytes: &[u8], pos: usize) -> bool {
 }
 
 /// End of the identifier that starts at or continues from `pos`.
+#[inline(always)]
 fn ident_end(bytes: &[u8], mut pos: usize) -> usize {
     while let Some(&c) = bytes.get(pos) {
-        if IDENT_CONTINUE[c as usize] {
-            pos += 1;
-        } else if c >= 0x80 && unicode_space_len(bytes, pos) == 0 {
-            pos += 1;
-        } else {
-            break;
+        match IDENT_CONTINUE[c as usize] {
+            1 => pos += 1,
+            MAYBE_SPACE if unicode_space_len(bytes, pos) == 0 => pos += 1,
+            _ => break,
         }
+    }
+    pos
+}
+
+/// Skips spaces from `pos`, eight bytes at a time: indentation is most of the
+/// whitespace in a source file, and a byte-at-a-time loop over it was the scanner's
+/// hottest spot.
+#[inline(always)]
+fn skip_spaces(bytes: &[u8], mut pos: usize) -> usize {
+    const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let diff = u64::from_le_bytes(word) ^ SPACES;
+        if diff != 0 {
+            // The lowest differing byte is the first non-space (little-endian).
+            return pos + (diff.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while bytes.get(pos) == Some(&b' ') {
+        pos += 1;
     }
     pos
 }
@@ -358,8 +393,19 @@ impl<'a> Lexer<'a> {
     /// whitespace.
     pub fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
-        let pos = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-        Lexer { bytes, pos, line_start: pos, newline: true, guard: GuardMode::Off, guard_indent: None }
+        let pos = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        Lexer {
+            bytes,
+            pos,
+            line_start: pos,
+            newline: true,
+            guard: GuardMode::Off,
+            guard_indent: None,
+        }
     }
 
     /// A scanner that starts at byte `offset`, which must not be inside a token, a
@@ -372,8 +418,17 @@ impl<'a> Lexer<'a> {
             return Lexer::new(text);
         }
         let line_start = memrchr(b'\n', &bytes[..pos]).map_or(0, |n| n + 1);
-        let newline = bytes[line_start..pos].iter().all(|&c| CLASS[c as usize] == C_WS);
-        Lexer { bytes, pos, line_start, newline, guard: GuardMode::Off, guard_indent: None }
+        let newline = bytes[line_start..pos]
+            .iter()
+            .all(|&c| CLASS[c as usize] == C_WS);
+        Lexer {
+            bytes,
+            pos,
+            line_start,
+            newline,
+            guard: GuardMode::Off,
+            guard_indent: None,
+        }
     }
 
     /// Sets what happens when an ordinary string crosses a line that starts an item.
@@ -392,7 +447,10 @@ impl<'a> Lexer<'a> {
         self.pos
     }
 
-    /// Scans the next token, or returns `None` at the end of the text.
+    /// Scans the next token, or returns `None` at the end of the text. Inlined into
+    /// the callers' loops: returning the token through memory cost more than
+    /// scanning it.
+    #[inline(always)]
     fn scan(&mut self) -> Option<Token> {
         let bytes = self.bytes;
         let mut pos = self.pos;
@@ -403,12 +461,18 @@ impl<'a> Lexer<'a> {
                 self.pos = bytes.len();
                 return None;
             };
+            if c == b' ' {
+                pos = skip_spaces(bytes, pos + 1);
+                continue;
+            }
             match CLASS[c as usize] {
                 C_WS => pos += 1,
                 C_NL => {
                     pos += 1;
                     self.line_start = pos;
                     self.newline = true;
+                    // Indentation almost always follows.
+                    pos = skip_spaces(bytes, pos);
                 }
                 C_HIGH => match unicode_space_len(bytes, pos) {
                     0 => break c,
@@ -434,7 +498,7 @@ impl<'a> Lexer<'a> {
             },
             C_DIGIT => {
                 let mut end = start + 1;
-                while end < bytes.len() && IDENT_CONTINUE[bytes[end] as usize] {
+                while end < bytes.len() && IDENT_CONTINUE[bytes[end] as usize] == 1 {
                     end += 1;
                 }
                 (TokenKind::Number, end)
@@ -483,7 +547,15 @@ impl<'a> Lexer<'a> {
             }
         }
         self.pos = end;
-        Some(Token { kind, start, end, line_start, first_on_line, unterminated, guard_hit })
+        Some(Token {
+            kind,
+            start,
+            end,
+            line_start,
+            first_on_line,
+            unterminated,
+            guard_hit,
+        })
     }
 
     /// Literals introduced by an identifier-like prefix: `b'x'`, `b"…"`, `c"…"`,
@@ -498,9 +570,9 @@ impl<'a> Lexer<'a> {
                 let (end, open, hit) = self.quoted(start, start + 2);
                 Some((TokenKind::Str, end, open, hit))
             }
-            (b'b' | b'c', Some(b'r')) => {
-                self.raw_string(start + 2).map(|(end, open)| (TokenKind::Str, end, open, false))
-            }
+            (b'b' | b'c', Some(b'r')) => self
+                .raw_string(start + 2)
+                .map(|(end, open)| (TokenKind::Str, end, open, false)),
             (b'r', Some(b'"' | b'#')) => {
                 if let Some((end, open)) = self.raw_string(start + 1) {
                     return Some((TokenKind::Str, end, open, false));
@@ -531,7 +603,8 @@ impl<'a> Lexer<'a> {
         while let Some(n) = memchr(b'"', &bytes[pos..]) {
             let close = pos + n;
             let tail = close + 1;
-            if bytes.len() >= tail + hashes && bytes[tail..tail + hashes].iter().all(|&c| c == b'#') {
+            if bytes.len() >= tail + hashes && bytes[tail..tail + hashes].iter().all(|&c| c == b'#')
+            {
                 return Some((tail + hashes, false));
             }
             pos = close + 1;
@@ -567,7 +640,10 @@ impl<'a> Lexer<'a> {
                     // (`\` before a line break) still crosses a line.
                     if mode != GuardMode::Off
                         && bytes.get(at + 1) == Some(&b'\n')
-                        && self.guard_line(*limit.get_or_insert_with(|| self.guard_limit(start)), at + 1)
+                        && self.guard_line(
+                            *limit.get_or_insert_with(|| self.guard_limit(start)),
+                            at + 1,
+                        )
                     {
                         hit = true;
                         if mode == GuardMode::Cut {
@@ -617,7 +693,9 @@ impl<'a> Lexer<'a> {
         // string must stop before it so the item keeps its documentation.
         let rest = bytes.get(first..).unwrap_or_default();
         let doc = (rest.starts_with(b"///") && !rest.starts_with(b"////"))
-            || (rest.starts_with(b"/**") && !rest.starts_with(b"/***") && !rest.starts_with(b"/**/"));
+            || (rest.starts_with(b"/**")
+                && !rest.starts_with(b"/***")
+                && !rest.starts_with(b"/**/"));
         doc || (item_keyword_at(bytes, first) && line_has_code_punct(bytes, first))
     }
 
@@ -663,7 +741,10 @@ impl<'a> Lexer<'a> {
                 if !is_ident_start(bytes, body) {
                     return (TokenKind::Punct(b'\''), body);
                 }
-                let name = if c == b'r' && bytes.get(body + 1) == Some(&b'#') && is_ident_start(bytes, body + 2) {
+                let name = if c == b'r'
+                    && bytes.get(body + 1) == Some(&b'#')
+                    && is_ident_start(bytes, body + 2)
+                {
                     body + 2
                 } else {
                     body
@@ -712,16 +793,176 @@ impl<'a> Lexer<'a> {
             Some(b'\\') => Some((TokenKind::Char, self.escaped_char_end(body), false, false)),
             Some(&c) if c != b'\n' => {
                 let after = body + utf8_len(c);
-                (bytes.get(after) == Some(&b'\'')).then_some((TokenKind::Char, after + 1, false, false))
+                (bytes.get(after) == Some(&b'\'')).then_some((
+                    TokenKind::Char,
+                    after + 1,
+                    false,
+                    false,
+                ))
             }
             _ => None,
         }
     }
 }
 
+/// Bytes at which [`Lexer::next_in_brackets`] stops its tight loop: brackets, quotes,
+/// `/` (a comment may start), line breaks (line starts are tracked) and non-ASCII bytes
+/// (which may be whitespace). Everything else — identifiers, numbers, spaces, other
+/// punctuation — is skipped a byte at a time without looking further.
+const fn build_stops() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = matches!(
+            c,
+            b'{' | b'}' | b'(' | b')' | b'[' | b']' | b'"' | b'\'' | b'/' | b'\n'
+        ) || c >= 0x80;
+        i += 1;
+    }
+    table
+}
+
+static STOPS: [bool; 256] = build_stops();
+
+fn is_bracket(c: u8) -> bool {
+    matches!(c, b'{' | b'}' | b'(' | b')' | b'[' | b']')
+}
+
+impl Lexer<'_> {
+    /// The next token that can matter inside brackets: a bracket (`{`, `}`, `(`, `)`,
+    /// `[`, `]`), a string, or a comment. Identifiers, numbers, lifetimes, char
+    /// literals and other punctuation are skipped without being reported, which is
+    /// what makes the segmenter fast: inside an item's braces (most of a file) it only
+    /// needs to know where those braces close.
+    ///
+    /// The result is exactly the next such token of [`Lexer::next`]'s stream (same
+    /// range, same `first_on_line` and `line_start`), so the two calls can be mixed
+    /// freely.
+    pub fn next_in_brackets(&mut self) -> Option<Token> {
+        let bytes = self.bytes;
+        loop {
+            // `from` is a token boundary: the scanner stopped after a token there.
+            let from = self.pos;
+            let (line_at_from, newline_at_from) = (self.line_start, self.newline);
+            let mut pos = from;
+            // First non-blank byte of the latest line started within this stretch: a
+            // token starting there is the first on its line.
+            let mut line_code = if self.newline {
+                Some(skip_blank_bytes(bytes, pos))
+            } else {
+                None
+            };
+            let stop = loop {
+                while pos < bytes.len() && !STOPS[bytes[pos] as usize] {
+                    pos += 1;
+                }
+                let Some(&c) = bytes.get(pos) else {
+                    self.pos = bytes.len();
+                    return None;
+                };
+                match c {
+                    b'\n' => {
+                        pos += 1;
+                        self.line_start = pos;
+                        pos = skip_blank_bytes(bytes, pos);
+                        line_code = Some(pos);
+                    }
+                    b'/' if !matches!(bytes.get(pos + 1), Some(b'/' | b'*')) => pos += 1,
+                    _ => break pos,
+                }
+            };
+            let start = match bytes[stop] {
+                b'"' | b'\'' => self.literal_start(from, stop),
+                _ => Some(stop),
+            };
+            let tok = match start {
+                Some(start) => {
+                    self.newline = line_code == Some(start);
+                    self.pos = start;
+                    self.scan()?
+                }
+                None => {
+                    // Only a forward scan from the last boundary can tell (`r#r"`):
+                    // rewind and let the full scanner read up to the quote.
+                    self.pos = from;
+                    self.line_start = line_at_from;
+                    self.newline = newline_at_from;
+                    loop {
+                        let tok = self.scan()?;
+                        if tok.end > stop {
+                            break tok;
+                        }
+                    }
+                }
+            };
+            match tok.kind {
+                TokenKind::Str | TokenKind::LineComment(_) | TokenKind::BlockComment(_) => {
+                    return Some(tok)
+                }
+                TokenKind::Punct(c) if is_bracket(c) => return Some(tok),
+                // A quote that began a char literal or a lifetime, a lone quote, a
+                // non-ASCII identifier: skipped like the rest.
+                _ => {}
+            }
+        }
+    }
+
+    /// Where the full scanner starts the token that holds the quote at `quote`, given
+    /// that between `from` (a token boundary) and the quote there are only
+    /// identifiers, numbers, whitespace and punctuation other than brackets. `None`
+    /// when only a forward scan can tell.
+    ///
+    /// The quote starts its own token unless a literal prefix stands right before it:
+    /// `b"`, `c"`, `r"`, `br"`, `cr"`, the raw forms with `#`s (`r#"`), or `b'`. A
+    /// prefix is a whole word (letters and digits before it would make it another
+    /// identifier or a number: `bar"`, `1r"`), and it starts a token unless a `#`
+    /// precedes it, which may make it the tail of a raw identifier (`r#r"` is the
+    /// identifier `r#r` and an ordinary string).
+    fn literal_start(&self, from: usize, quote: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut hashes = quote;
+        if bytes[quote] == b'"' {
+            while hashes > from && bytes[hashes - 1] == b'#' {
+                hashes -= 1;
+            }
+        }
+        let mut word = hashes;
+        while word > from && (bytes[word - 1].is_ascii_alphanumeric() || bytes[word - 1] == b'_') {
+            word -= 1;
+        }
+        let prefix = &bytes[word..hashes];
+        let is_prefix = if bytes[quote] == b'"' {
+            matches!(prefix, b"r" | b"br" | b"cr")
+                || (hashes == quote && matches!(prefix, b"b" | b"c"))
+        } else {
+            prefix == b"b"
+        };
+        if !is_prefix {
+            // Whatever the words and `#`s before it are, they end before the quote.
+            return Some(quote);
+        }
+        if word > from && bytes[word - 1] == b'#' {
+            return None;
+        }
+        Some(word)
+    }
+}
+
+/// Skips spaces, tabs and other horizontal ASCII whitespace.
+#[inline(always)]
+fn skip_blank_bytes(bytes: &[u8], pos: usize) -> usize {
+    let mut pos = skip_spaces(bytes, pos);
+    while bytes.get(pos).is_some_and(|&c| CLASS[c as usize] == C_WS) {
+        pos = skip_spaces(bytes, pos + 1);
+    }
+    pos
+}
+
 impl Iterator for Lexer<'_> {
     type Item = Token;
 
+    #[inline]
     fn next(&mut self) -> Option<Token> {
         self.scan()
     }
@@ -732,12 +973,19 @@ impl Iterator for Lexer<'_> {
 /// whitespace) is an inner attribute instead.
 pub fn shebang(text: &str) -> Option<std::ops::Range<usize>> {
     let bytes = text.as_bytes();
-    let start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     if bytes.get(start..start + 2) != Some(b"#!") {
         return None;
     }
     let mut after = start + 2;
-    while bytes.get(after).is_some_and(|&c| matches!(CLASS[c as usize], C_WS | C_NL)) {
+    while bytes
+        .get(after)
+        .is_some_and(|&c| matches!(CLASS[c as usize], C_WS | C_NL))
+    {
         after += 1;
     }
     if bytes.get(after) == Some(&b'[') {
@@ -837,7 +1085,10 @@ pub fn nesting_depth(text: &str) -> usize {
             TokenKind::Punct(c) => match c {
                 b'(' | b'[' | b'{' => {
                     outer.push((saturate(angle), saturate(prefix)));
-                    base = base.saturating_add(1).saturating_add(angle).saturating_add(prefix);
+                    base = base
+                        .saturating_add(1)
+                        .saturating_add(angle)
+                        .saturating_add(prefix);
                     angle = 0;
                     prefix = 0;
                 }
@@ -894,13 +1145,114 @@ pub fn nesting_depth(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Tokens `next_in_brackets` reports.
+    fn reported(tok: &Token) -> bool {
+        matches!(
+            tok.kind,
+            TokenKind::Str | TokenKind::LineComment(_) | TokenKind::BlockComment(_)
+        ) || is_bracket(tok.punct())
+    }
+
+    /// Pieces that stress literal prefixes, raw identifiers, quotes, line starts and
+    /// non-ASCII whitespace.
+    const PIECES: &[&str] = &[
+        "r#r\"",
+        "r#",
+        "r",
+        "br",
+        "cr",
+        "b",
+        "c",
+        "x",
+        "1",
+        "1r",
+        "_",
+        "é",
+        "r#é",
+        "#",
+        "##",
+        "\"#",
+        "x#\"",
+        "'",
+        "'a",
+        "'r#a",
+        "b'",
+        "b'x'",
+        "'\\''",
+        "\"",
+        "\\",
+        "\n",
+        "  ",
+        "\t",
+        "\r\n",
+        "/",
+        "//",
+        "/*",
+        "*/",
+        "/**",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        ";",
+        ".",
+        "\u{2028}",
+        "\u{85}",
+        "fn",
+        "\nfn x() {",
+        "\n}",
+        "©",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// `next_in_brackets` reports exactly the next bracket, string or comment of
+        /// the full token stream, whatever mix of the two calls came before.
+        #[test]
+        fn next_in_brackets_agrees_with_next(
+            pieces in prop::collection::vec(prop::sample::select(PIECES), 0..60),
+            choices in prop::collection::vec(any::<bool>(), 1..40),
+            guard in prop::sample::select(vec![GuardMode::Off, GuardMode::Detect, GuardMode::Cut]),
+            indent in prop::option::of(0usize..6),
+        ) {
+            let text = pieces.concat();
+            let make = || {
+                let mut lexer = Lexer::new(&text);
+                lexer.set_guard(guard);
+                lexer.set_guard_indent(indent);
+                lexer
+            };
+            let full: Vec<Token> = make().collect();
+            let mut lexer = make();
+            let mut at = 0;
+            for &plain in choices.iter().cycle().take(full.len() + 2) {
+                if plain {
+                    prop_assert_eq!(lexer.next(), full.get(at).copied());
+                    at += 1;
+                } else {
+                    let expected = full.iter().skip(at).position(reported).map(|n| at + n);
+                    prop_assert_eq!(lexer.next_in_brackets(), expected.map(|n| full[n]), "at token {}", at);
+                    at = expected.map_or(full.len(), |n| n + 1);
+                }
+            }
+        }
+    }
 
     fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
-        Lexer::new(text).map(|t| (t.kind, &text[t.start..t.end])).collect()
+        Lexer::new(text)
+            .map(|t| (t.kind, &text[t.start..t.end]))
+            .collect()
     }
 
     fn puncts(text: &str) -> String {
-        Lexer::new(text).filter_map(|t| (t.punct() != 0).then_some(t.punct() as char)).collect()
+        Lexer::new(text)
+            .filter_map(|t| (t.punct() != 0).then_some(t.punct() as char))
+            .collect()
     }
 
     #[test]
@@ -913,7 +1265,11 @@ mod tests {
 
     #[test]
     fn raw_strings() {
-        assert_eq!(puncts(r####"{ r"}\" }"####), "{}", "no escapes in raw strings");
+        assert_eq!(
+            puncts(r####"{ r"}\" }"####),
+            "{}",
+            "no escapes in raw strings"
+        );
         assert_eq!(puncts(r####"{ r#"}"# }"####), "{}");
         assert_eq!(puncts(r####"{ r##"}"#}"## }"####), "{}");
         assert_eq!(puncts(r####"{ br#"}"# cr#"}"# }"####), "{}");
@@ -956,8 +1312,10 @@ mod tests {
         assert_eq!(puncts(text), "<>(:&)->&{:{;}}");
         let text = "impl<'a> X<'a> {}";
         assert_eq!(puncts(text), "<><>{}");
-        let lifetimes: Vec<_> =
-            kinds("struct S<'a, 'b: 'a>{x:&'a u8}").into_iter().filter(|t| t.0 == TokenKind::Lifetime).collect();
+        let lifetimes: Vec<_> = kinds("struct S<'a, 'b: 'a>{x:&'a u8}")
+            .into_iter()
+            .filter(|t| t.0 == TokenKind::Lifetime)
+            .collect();
         assert_eq!(lifetimes.len(), 4);
     }
 
@@ -967,10 +1325,11 @@ mod tests {
         assert_eq!(puncts("{ // }\n }"), "{}");
         assert_eq!(puncts("{ /* \" */ }"), "{}");
         assert_eq!(puncts("{ // \"\n }"), "{}");
-        let styles: Vec<_> = kinds("/// a\n//! b\n//// c\n// d\n/** e */\n/*! f */\n/*** g */\n/**/\n")
-            .into_iter()
-            .map(|t| t.0)
-            .collect();
+        let styles: Vec<_> =
+            kinds("/// a\n//! b\n//// c\n// d\n/** e */\n/*! f */\n/*** g */\n/**/\n")
+                .into_iter()
+                .map(|t| t.0)
+                .collect();
         use CommentStyle::*;
         assert_eq!(
             styles,
@@ -1000,7 +1359,14 @@ mod tests {
         let text = "fn a() {} /* fn b() {} /* */ fn c() {}";
         let toks: Vec<_> = Lexer::new(text).collect();
         let last = toks.last().copied();
-        assert_eq!(last.map(|t| (t.kind, t.end, t.unterminated)), Some((TokenKind::BlockComment(CommentStyle::Plain), text.len(), true)));
+        assert_eq!(
+            last.map(|t| (t.kind, t.end, t.unterminated)),
+            Some((
+                TokenKind::BlockComment(CommentStyle::Plain),
+                text.len(),
+                true
+            ))
+        );
         assert_eq!(puncts(text), "(){}");
     }
 
@@ -1020,7 +1386,11 @@ mod tests {
         let b = toks[2];
         assert_eq!(&text[b.start..b.end], "b");
         assert!(!b.first_on_line);
-        assert_eq!(b.line_start, text.find(" y */").unwrap_or_default(), "b is on the comment's last line");
+        assert_eq!(
+            b.line_start,
+            text.find(" y */").unwrap_or_default(),
+            "b is on the comment's last line"
+        );
         let c = toks[3];
         assert!(c.first_on_line);
         assert_eq!(c.indent(), Some(2));
@@ -1041,13 +1411,17 @@ mod tests {
         assert_eq!(s.map(|t| &text[t.start..t.end]), Some("\"oops;\n}\n"));
         assert!(s.is_some_and(|t| t.unterminated && t.guard_hit));
         // `fn b` is scanned as code again, so its string is a string.
-        assert!(toks.iter().any(|t| t.kind == TokenKind::Str && &text[t.start..t.end] == "\"x\""));
+        assert!(toks
+            .iter()
+            .any(|t| t.kind == TokenKind::Str && &text[t.start..t.end] == "\"x\""));
 
         let mut lexer = Lexer::new(text);
         lexer.set_guard(GuardMode::Detect);
         lexer.set_guard_indent(Some(0));
         let s = lexer.find(|t| t.kind == TokenKind::Str);
-        assert!(s.is_some_and(|t| t.guard_hit && t.unterminated == false && &text[t.start..t.end] == "\"oops;\n}\n\nfn b() { \""));
+        assert!(s.is_some_and(|t| t.guard_hit
+            && t.unterminated == false
+            && &text[t.start..t.end] == "\"oops;\n}\n\nfn b() { \""));
     }
 
     #[test]
@@ -1062,17 +1436,63 @@ mod tests {
 
     #[test]
     fn item_keywords() {
-        for yes in ["fn x", "pub(crate) x", "#[test]", "# [x]", "#![x]", "lazy_static! {", "a::b!(x)", "m![", "macro_rules! m", "impl X", "use a;", "const X: u8", "static X: u8", "async fn x", "unsafe impl", "extern \"C\"", "macro_rules! x", "struct S", "mod m", "type T"] {
+        for yes in [
+            "fn x",
+            "pub(crate) x",
+            "#[test]",
+            "# [x]",
+            "#![x]",
+            "lazy_static! {",
+            "a::b!(x)",
+            "m![",
+            "macro_rules! m",
+            "impl X",
+            "use a;",
+            "const X: u8",
+            "static X: u8",
+            "async fn x",
+            "unsafe impl",
+            "extern \"C\"",
+            "macro_rules! x",
+            "struct S",
+            "mod m",
+            "type T",
+        ] {
             assert!(item_keyword_at(yes.as_bytes(), 0), "{yes}");
         }
-        for no in ["fnord", "fn(u8)", "const { 1 }", "static || 1", "async move {}", "unsafe { x }", "let x", "structure", "type", "Pub", "r#fn", "union.x", "x", "x != y", "x!", "a::b", "#!x"] {
+        for no in [
+            "fnord",
+            "fn(u8)",
+            "const { 1 }",
+            "static || 1",
+            "async move {}",
+            "unsafe { x }",
+            "let x",
+            "structure",
+            "type",
+            "Pub",
+            "r#fn",
+            "union.x",
+            "x",
+            "x != y",
+            "x!",
+            "a::b",
+            "#!x",
+        ] {
             assert!(!item_keyword_at(no.as_bytes(), 0), "{no}");
         }
     }
 
     #[test]
     fn numbers_and_punct() {
-        assert_eq!(kinds("1.0e5u8"), vec![(TokenKind::Number, "1"), (TokenKind::Punct(b'.'), "."), (TokenKind::Number, "0e5u8")]);
+        assert_eq!(
+            kinds("1.0e5u8"),
+            vec![
+                (TokenKind::Number, "1"),
+                (TokenKind::Punct(b'.'), "."),
+                (TokenKind::Number, "0e5u8")
+            ]
+        );
         assert_eq!(kinds("0x1F_u32"), vec![(TokenKind::Number, "0x1F_u32")]);
     }
 
@@ -1123,7 +1543,16 @@ mod tests {
     #[test]
     fn nesting_depth_million_levels() {
         let n = 1_000_000;
-        for (open, close) in [("(", ")"), ("[", "]"), ("{", "}"), ("!", ""), ("<", ""), ("-", ""), ("*", ""), ("&", "")] {
+        for (open, close) in [
+            ("(", ")"),
+            ("[", "]"),
+            ("{", "}"),
+            ("!", ""),
+            ("<", ""),
+            ("-", ""),
+            ("*", ""),
+            ("&", ""),
+        ] {
             let text = format!("{}{}", open.repeat(n), close.repeat(n));
             let depth = nesting_depth(&text);
             assert!(depth >= n, "{open}: {depth}");

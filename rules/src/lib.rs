@@ -24,4 +24,6 @@ pub mod suppress;
 pub mod walk;
 pub mod workspace;
 
-pub use rule::{Applicability, Category, Edit, Finding, Fix, FixAvailability, Level, RuleMeta, Severity};
+pub use rule::{
+    Applicability, Category, Edit, Finding, Fix, FixAvailability, Level, RuleMeta, Severity,
+};

@@ -28,7 +28,10 @@ pub(crate) fn walk_rules() -> &'static [&'static dyn Rule] {
 
 /// Metadata of a rule by id (following redirects).
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
-    let id = REDIRECTS.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| *new);
+    let id = REDIRECTS
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| *new);
     ALL.iter().map(|r| r.meta()).find(|m| m.id == id)
 }
 
@@ -47,13 +50,18 @@ mod tests {
         for r in all() {
             let id = r.meta().id;
             assert!(seen.insert(id), "duplicate rule id {id}");
-            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{id} is not kebab-case");
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id} is not kebab-case"
+            );
         }
     }
 
     #[test]
     fn walk_rules_excludes_comment_rules() {
-        assert!(walk_rules().iter().all(|r| r.meta().category != crate::rule::Category::Suppression));
+        assert!(walk_rules()
+            .iter()
+            .all(|r| r.meta().category != crate::rule::Category::Suppression));
         assert_eq!(walk_rules().len() + 2, all().len());
     }
 }

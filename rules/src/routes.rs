@@ -9,7 +9,10 @@ use syn::visit::{self, Visit};
 
 /// Method routers of axum (`get`, `post`, …) and actix-web's `web::get()` family.
 fn is_method_router(name: &str) -> bool {
-    matches!(name, "get" | "post" | "put" | "delete" | "patch" | "head" | "options" | "trace" | "any")
+    matches!(
+        name,
+        "get" | "post" | "put" | "delete" | "patch" | "head" | "options" | "trace" | "any"
+    )
 }
 
 struct Collect {
@@ -33,7 +36,11 @@ impl Collect {
 fn is_routing_expr(expr: &syn::Expr) -> bool {
     match expr {
         syn::Expr::Call(call) => match &*call.func {
-            syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| is_method_router(&s.ident.to_string())),
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| is_method_router(&s.ident.to_string())),
             _ => false,
         },
         syn::Expr::MethodCall(mc) => {
@@ -47,7 +54,11 @@ fn is_routing_expr(expr: &syn::Expr) -> bool {
 impl<'ast> Visit<'ast> for Collect {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*call.func {
-            if p.path.segments.last().is_some_and(|s| is_method_router(&s.ident.to_string())) {
+            if p.path
+                .segments
+                .last()
+                .is_some_and(|s| is_method_router(&s.ident.to_string()))
+            {
                 self.take_path_args(call.args.iter());
             }
         }

@@ -118,15 +118,24 @@ pub struct Edit {
 
 impl Edit {
     pub fn replace(range: Range<usize>, text: impl Into<String>) -> Self {
-        Edit { range, text: text.into() }
+        Edit {
+            range,
+            text: text.into(),
+        }
     }
 
     pub fn insert(at: usize, text: impl Into<String>) -> Self {
-        Edit { range: at..at, text: text.into() }
+        Edit {
+            range: at..at,
+            text: text.into(),
+        }
     }
 
     pub fn delete(range: Range<usize>) -> Self {
-        Edit { range, text: String::new() }
+        Edit {
+            range,
+            text: String::new(),
+        }
     }
 }
 
@@ -141,9 +150,17 @@ pub struct Fix {
 }
 
 impl Fix {
-    pub fn new(title: impl Into<String>, applicability: Applicability, mut edits: Vec<Edit>) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        applicability: Applicability,
+        mut edits: Vec<Edit>,
+    ) -> Self {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
-        Fix { title: title.into(), applicability, edits }
+        Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        }
     }
 
     pub(crate) fn shifted(mut self, by: usize) -> Self {
@@ -212,7 +229,9 @@ impl RuleMeta {
     pub fn docs(&self) -> String {
         let mut out = String::new();
         for line in self.source.lines() {
-            let Some(rest) = line.strip_prefix("//!") else { break };
+            let Some(rest) = line.strip_prefix("//!") else {
+                break;
+            };
             out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
             out.push('\n');
         }

@@ -118,7 +118,9 @@ impl Segmentation {
     /// Every segment, containers before their children, in file order, with its depth
     /// (0 for top-level segments). Iterative, so deep trees are fine.
     pub fn walk(&self) -> Walk<'_> {
-        Walk { stack: vec![self.segments.iter()] }
+        Walk {
+            stack: vec![self.segments.iter()],
+        }
     }
 }
 
@@ -151,7 +153,14 @@ impl<'s> Iterator for Walk<'s> {
 
 /// Splits `text` into top-level segments (see the module documentation).
 pub fn segment(text: &str) -> Segmentation {
+    segment_with(text, true)
+}
+
+/// [`segment`], optionally without the scanner's fast path inside brackets (the
+/// tests check that both give the same answer).
+fn segment_with(text: &str, skip_in_brackets: bool) -> Segmentation {
     let mut exact = Engine::new(text, false);
+    exact.skip_in_brackets = skip_in_brackets;
     exact.prelude();
     match exact.run() {
         Ok(()) => {
@@ -166,23 +175,43 @@ pub fn segment(text: &str) -> Segmentation {
             // restores it and removes some. Ties go to recovery (the runaway that
             // closes inside `'"'` flips nothing after it).
             if let Some(restart) = exact.first_guard_hit {
-                let before = exact.multiline.iter().filter(|&&start| start >= restart).count();
+                let before = exact
+                    .multiline
+                    .iter()
+                    .filter(|&&start| start >= restart)
+                    .count();
                 let (segments, comments) = exact.into_parts();
                 let recovered = recover_from(text, restart, segments.clone(), comments.clone());
                 if recovered.multiline.len() <= before && !recovered.unterminated {
                     let (segments, comments) = recovered.into_parts();
-                    return Segmentation { segments, comments, balanced: true };
+                    return Segmentation {
+                        segments,
+                        comments,
+                        balanced: true,
+                    };
                 }
-                return Segmentation { segments, comments, balanced: true };
+                return Segmentation {
+                    segments,
+                    comments,
+                    balanced: true,
+                };
             }
             let (segments, comments) = exact.into_parts();
-            Segmentation { segments, comments, balanced: true }
+            Segmentation {
+                segments,
+                comments,
+                balanced: true,
+            }
         }
         Err(restart) => {
             let (segments, comments) = exact.into_parts();
             let recovered = recover_from(text, restart, segments, comments);
             let (segments, comments) = recovered.into_parts();
-            Segmentation { segments, comments, balanced: false }
+            Segmentation {
+                segments,
+                comments,
+                balanced: false,
+            }
         }
     }
 }
@@ -190,7 +219,12 @@ pub fn segment(text: &str) -> Segmentation {
 /// Runs the recovering pass from `restart` (the start of a top-level segment), keeping
 /// what the exact pass found before it: that is what the recovering pass would find
 /// there too, minus any chance of a false resynchronisation.
-fn recover_from<'a>(text: &'a str, restart: usize, mut segments: Vec<Segment>, mut comments: Vec<Range<usize>>) -> Engine<'a> {
+fn recover_from<'a>(
+    text: &'a str,
+    restart: usize,
+    mut segments: Vec<Segment>,
+    mut comments: Vec<Range<usize>>,
+) -> Engine<'a> {
     segments.retain(|s| s.range.start < restart);
     comments.retain(|c| c.start < restart);
     let mut recover = Engine::new(text, true);
@@ -376,12 +410,18 @@ struct Engine<'a> {
     multiline: Vec<usize>,
     /// A string or block comment runs to the end of the text.
     unterminated: bool,
+    /// Use `Lexer::next_in_brackets` inside an item's brackets (exact mode).
+    skip_in_brackets: bool,
 }
 
 impl<'a> Engine<'a> {
     fn new(text: &'a str, recover: bool) -> Self {
         let mut lx = Lexer::new(text);
-        lx.set_guard(if recover { GuardMode::Cut } else { GuardMode::Detect });
+        lx.set_guard(if recover {
+            GuardMode::Cut
+        } else {
+            GuardMode::Detect
+        });
         Engine {
             text,
             bytes: text.as_bytes(),
@@ -404,6 +444,7 @@ impl<'a> Engine<'a> {
             first_guard_hit: None,
             multiline: Vec::new(),
             unterminated: false,
+            skip_in_brackets: true,
         }
     }
 
@@ -413,24 +454,74 @@ impl<'a> Engine<'a> {
         if let Some(line) = lex::shebang(self.text) {
             self.push_segment(line.clone(), SegmentKind::InnerAttr);
             self.lx = Lexer::at(self.text, line.end);
-            self.lx.set_guard(if self.recover { GuardMode::Cut } else { GuardMode::Detect });
+            self.lx.set_guard(if self.recover {
+                GuardMode::Cut
+            } else {
+                GuardMode::Detect
+            });
         }
     }
 
     fn into_parts(mut self) -> (Vec<Segment>, Vec<Range<usize>>) {
-        let top = self.frames.drain(..).next().map(|f| f.children).unwrap_or_default();
+        let top = self
+            .frames
+            .drain(..)
+            .next()
+            .map(|f| f.children)
+            .unwrap_or_default();
         (top, self.comments)
     }
 
     fn run(&mut self) -> Result<(), usize> {
-        while let Some(tok) = self.lx.next() {
+        loop {
+            // Inside an item's brackets, exact mode only needs brackets, strings and
+            // comments (see `Lexer::next_in_brackets`): no line rule applies there and
+            // the item's last token is a closing bracket by the time it matters.
+            let tok = if self.skip_in_brackets
+                && !self.recover
+                && self.item.is_some()
+                && !self.stack.is_empty()
+            {
+                self.lx.next_in_brackets()
+            } else {
+                self.lx.next()
+            };
+            let Some(tok) = tok else {
+                break;
+            };
+            // Fast path for most tokens: inside an item's brackets, neither a bracket
+            // nor `;`, not a string, and not starting a line at or left of the item's
+            // indentation. Only the item's bookkeeping changes.
+            if let Some(item) = &mut self.item {
+                let plain = match tok.kind {
+                    TokenKind::Ident
+                    | TokenKind::Number
+                    | TokenKind::Lifetime
+                    | TokenKind::Char => true,
+                    TokenKind::Punct(c) => {
+                        !matches!(c, b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';')
+                    }
+                    _ => false,
+                };
+                if plain
+                    && !self.stack.is_empty()
+                    && !(tok.first_on_line && tok.start - tok.line_start <= item.indent)
+                {
+                    item.doc_run = None;
+                    item.prev = Prev::Other;
+                    item.tokens += 1;
+                    item.last_end = tok.end;
+                    continue;
+                }
+            }
             // In recovery a string cut by the guard is unterminated by design; anything
             // else unterminated runs to the end of the text.
             if tok.unterminated && !(self.recover && tok.guard_hit) {
                 self.unterminated = true;
             }
             if tok.kind == TokenKind::Str
-                && (tok.guard_hit || memchr::memchr(b'\n', &self.bytes[tok.start..tok.end]).is_some())
+                && (tok.guard_hit
+                    || memchr::memchr(b'\n', &self.bytes[tok.start..tok.end]).is_some())
             {
                 self.multiline.push(tok.start);
             }
@@ -438,7 +529,9 @@ impl<'a> Engine<'a> {
                 self.first_guard_hit = Some(self.top_start(tok.start));
             }
             match tok.kind {
-                TokenKind::LineComment(style) | TokenKind::BlockComment(style) => self.comment(&tok, style),
+                TokenKind::LineComment(style) | TokenKind::BlockComment(style) => {
+                    self.comment(&tok, style)
+                }
                 _ => self.token(&tok)?,
             }
         }
@@ -450,7 +543,11 @@ impl<'a> Engine<'a> {
             return Err(self.restart(self.bytes.len()));
         }
         if let Some(item) = self.item.take() {
-            let kind = if item.inner_attr { SegmentKind::InnerAttr } else { SegmentKind::Item };
+            let kind = if item.inner_attr {
+                SegmentKind::InnerAttr
+            } else {
+                SegmentKind::Item
+            };
             self.push_segment(item.start..item.last_end, kind);
         }
         self.flush_doc();
@@ -537,12 +634,23 @@ impl<'a> Engine<'a> {
         self.comments.push(tok.start..tok.end);
         if let Some(item) = &mut self.item {
             if style == CommentStyle::OuterDoc {
+                // A run is stale once a token follows it (tokens skipped inside
+                // brackets do not clear it, but they are followed by a closing
+                // bracket, which moves `last_end` past it).
                 match &mut item.doc_run {
-                    Some(doc) => doc.end = tok.end,
-                    None => {
+                    Some(doc) if doc.start >= item.last_end => doc.end = tok.end,
+                    _ => {
                         let indent = tok.start - tok.line_start;
-                        let indent = if tok.first_on_line { indent } else { item.indent };
-                        item.doc_run = Some(Doc { start: tok.start, end: tok.end, indent });
+                        let indent = if tok.first_on_line {
+                            indent
+                        } else {
+                            item.indent
+                        };
+                        item.doc_run = Some(Doc {
+                            start: tok.start,
+                            end: tok.end,
+                            indent,
+                        });
                     }
                 }
             }
@@ -553,7 +661,11 @@ impl<'a> Engine<'a> {
                 Some(doc) => doc.end = tok.end,
                 None => {
                     let indent = self.indent_of(tok.start, tok.line_start, tok.first_on_line);
-                    self.pending_doc = Some(Doc { start: tok.start, end: tok.end, indent });
+                    self.pending_doc = Some(Doc {
+                        start: tok.start,
+                        end: tok.end,
+                        indent,
+                    });
                 }
             },
             CommentStyle::InnerDoc if self.pending_doc.is_none() => {
@@ -571,7 +683,11 @@ impl<'a> Engine<'a> {
         // again), ends an item, or closes a container, so the rounds are bounded; the
         // cap is a second line of defence against looping forever.
         for _ in 0..self.frames.len() + 4 {
-            let step = if self.item.is_some() { self.item_token(tok) } else { self.frame_token(tok) };
+            let step = if self.item.is_some() {
+                self.item_token(tok)
+            } else {
+                self.frame_token(tok)
+            };
             match step {
                 Step::Done => return Ok(()),
                 Step::Again => {}
@@ -610,7 +726,9 @@ impl<'a> Engine<'a> {
             // A block with no items yet: a `}` on its own line deeper than the block
             // is not its close either (`impl X {` then a stray `    }`).
             let at_home = tok.first_on_line && indent <= frame.indent;
-            let stray = !at_home && (frame.indented_children() || (frame.child_indent.is_none() && tok.first_on_line));
+            let stray = !at_home
+                && (frame.indented_children()
+                    || (frame.child_indent.is_none() && tok.first_on_line));
             if stray || (tok.first_on_line && indent != frame.indent) {
                 self.mark(tok.start);
             }
@@ -635,7 +753,10 @@ impl<'a> Engine<'a> {
         }
         let (start, indent) = match self.pending_doc.take() {
             Some(doc) => (doc.start, doc.indent),
-            None => (tok.start, self.indent_of(tok.start, tok.line_start, tok.first_on_line)),
+            None => (
+                tok.start,
+                self.indent_of(tok.start, tok.line_start, tok.first_on_line),
+            ),
         };
         self.frame().child_indent.get_or_insert(indent);
         self.lx.set_guard_indent(Some(indent));
@@ -663,8 +784,13 @@ impl<'a> Engine<'a> {
     fn item_token(&mut self, tok: &Token) -> Step {
         let recover = self.recover;
         let bytes = self.bytes;
-        let containers_allowed = self.frames.len() <= MAX_CONTAINER_DEPTH
-            && self.frames.last().is_some_and(|f| !matches!(f.container, Some((ContainerKind::Impl, _, _))));
+        let frames = &self.frames;
+        let containers_allowed = || {
+            frames.len() <= MAX_CONTAINER_DEPTH
+                && frames
+                    .last()
+                    .is_some_and(|f| !matches!(f.container, Some((ContainerKind::Impl, _, _))))
+        };
         let Some(item) = self.item.as_mut() else {
             return Step::Again;
         };
@@ -708,12 +834,20 @@ impl<'a> Engine<'a> {
                         item.last_end = tok.end;
                         item.tokens += 1;
                         item.doc_run = None;
-                        return if item.semi { Step::Done } else { Step::Finish(tok.end) };
+                        return if item.semi {
+                            Step::Done
+                        } else {
+                            Step::Finish(tok.end)
+                        };
                     }
                     suspicious = true;
                 } else if indent == item.indent && item.braces == 1 {
                     line_close = recover;
-                } else if indent > item.indent && item.braces == 1 && stack.len() == 1 && item.body_bottom {
+                } else if indent > item.indent
+                    && item.braces == 1
+                    && stack.len() == 1
+                    && item.body_bottom
+                {
                     if recover {
                         // Deeper than the item yet closing its body: an extra `}`.
                         item.last_end = tok.end;
@@ -742,7 +876,9 @@ impl<'a> Engine<'a> {
                     }
                 }
                 match item.candidate {
-                    Some(kind) if opens_body && containers_allowed => step = Step::OpenContainer(kind),
+                    Some(kind) if opens_body && containers_allowed() => {
+                        step = Step::OpenContainer(kind)
+                    }
                     _ => {
                         stack.push(b'{');
                         item.braces += 1;
@@ -824,7 +960,10 @@ impl<'a> Engine<'a> {
                 }
             }
             TokenKind::Punct(b'>') => {
-                let arrow = tok.start.checked_sub(1).is_some_and(|p| matches!(bytes.get(p), Some(b'-' | b'=')));
+                let arrow = tok
+                    .start
+                    .checked_sub(1)
+                    .is_some_and(|p| matches!(bytes.get(p), Some(b'-' | b'=')));
                 if stack.is_empty() && !item.semi && !arrow {
                     item.angle = item.angle.saturating_sub(1);
                 }
@@ -840,7 +979,9 @@ impl<'a> Engine<'a> {
                         while matches!(bytes.get(next), Some(b' ' | b'\t' | b'\r' | b'\n')) {
                             next += 1;
                         }
-                        let next_word = bytes.get(next..lex_ident_end(bytes, next)).unwrap_or_default();
+                        let next_word = bytes
+                            .get(next..lex_ident_end(bytes, next))
+                            .unwrap_or_default();
                         if !matches!(next_word, b"fn" | b"unsafe" | b"async" | b"extern") {
                             item.main_seen = true;
                             item.semi = true;
@@ -881,9 +1022,13 @@ impl<'a> Engine<'a> {
     /// to whatever comes next.
     fn end_before(&mut self) {
         if let Some(item) = self.item.take() {
-            let kind = if item.inner_attr { SegmentKind::InnerAttr } else { SegmentKind::Item };
+            let kind = if item.inner_attr {
+                SegmentKind::InnerAttr
+            } else {
+                SegmentKind::Item
+            };
             self.push_segment(item.start..item.last_end, kind);
-            self.pending_doc = item.doc_run;
+            self.pending_doc = item.doc_run.filter(|doc| doc.start >= item.last_end);
         }
         self.stack.clear();
         self.lx.set_guard_indent(None);
@@ -891,10 +1036,17 @@ impl<'a> Engine<'a> {
 
     fn finish_item(&mut self, end: usize) {
         if let Some(item) = self.item.take() {
-            if item.tokens == 1 && end == item.start + 1 && self.bytes.get(item.start) == Some(&b';') {
+            if item.tokens == 1
+                && end == item.start + 1
+                && self.bytes.get(item.start) == Some(&b';')
+            {
                 self.push_stray(item.start..end);
             } else {
-                let kind = if item.inner_attr { SegmentKind::InnerAttr } else { SegmentKind::Item };
+                let kind = if item.inner_attr {
+                    SegmentKind::InnerAttr
+                } else {
+                    SegmentKind::Item
+                };
                 self.push_segment(item.start..end, kind);
             }
         }
@@ -927,7 +1079,12 @@ impl<'a> Engine<'a> {
             return;
         };
         if let Some((kind, start, header_end)) = frame.container {
-            let container = Container { kind, header: start..header_end, children: frame.children, close };
+            let container = Container {
+                kind,
+                header: start..header_end,
+                children: frame.children,
+                close,
+            };
             self.push_segment(start..end, SegmentKind::Container(container));
         }
     }
@@ -949,7 +1106,10 @@ fn closes_line(bytes: &[u8], mut end: usize) -> bool {
 }
 
 fn lex_ident_end(bytes: &[u8], mut pos: usize) -> usize {
-    while bytes.get(pos).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+    while bytes
+        .get(pos)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
         pos += 1;
     }
     pos
@@ -963,10 +1123,73 @@ fn is_keyword_token(bytes: &[u8], tok: &Token) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of Rust that reach corner cases when glued together at random.
+    const PIECES: &[&str] = &[
+        "fn a() {",
+        "impl X {",
+        "mod m {",
+        "use a::{b};",
+        "const C: u8 = 1;",
+        "struct S;",
+        "m! {",
+        "m!(",
+        "#[a]",
+        "#![a]",
+        "///d",
+        "//!d",
+        "//c",
+        "/*",
+        "*/",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "<",
+        ">",
+        ";",
+        "\"",
+        "\\",
+        "'",
+        "'a",
+        "b'x'",
+        "r#\"",
+        "\"#",
+        "r#r\"",
+        "r#",
+        "#",
+        "x",
+        "\n",
+        "\n    ",
+        "    ",
+        "\n}\n",
+        "é",
+        "\u{2028}",
+        "pub ",
+        "->",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// The fast path inside brackets changes nothing.
+        #[test]
+        fn skipping_inside_brackets_changes_nothing(pieces in prop::collection::vec(prop::sample::select(PIECES), 0..80)) {
+            let text = pieces.concat();
+            prop_assert_eq!(segment_with(&text, true), segment_with(&text, false));
+        }
+    }
 
     /// Top-level segment texts.
     fn texts(text: &str) -> Vec<&str> {
-        segment(text).segments.iter().map(|s| s.text(text)).collect()
+        segment(text)
+            .segments
+            .iter()
+            .map(|s| s.text(text))
+            .collect()
     }
 
     /// Every segment's text, indented by depth, for readable assertions.
@@ -990,7 +1213,8 @@ mod tests {
 
     #[test]
     fn braces_in_literals_and_comments_do_not_split() {
-        let text = "fn a() { let s = \"}\"; }\nfn b() { let c = '}'; }\nfn c() { let r = r#\"}\"#; }\n\
+        let text =
+            "fn a() { let s = \"}\"; }\nfn b() { let c = '}'; }\nfn c() { let r = r#\"}\"#; }\n\
                     fn d() { /* } /* } */ } */ }\nfn e() { // }\n}\nfn f() { b'{'; b\"{\"; }\n";
         assert_eq!(
             texts(text),
@@ -1009,7 +1233,14 @@ mod tests {
     #[test]
     fn lifetimes_and_labels_next_to_braces() {
         let text = "fn a<'a>(x: &'a str) -> &'a str {'l: loop { break 'l; } x}\nstruct S<'a>{x:&'a u8}\nfn b() {}";
-        assert_eq!(texts(text), vec!["fn a<'a>(x: &'a str) -> &'a str {'l: loop { break 'l; } x}", "struct S<'a>{x:&'a u8}", "fn b() {}"]);
+        assert_eq!(
+            texts(text),
+            vec![
+                "fn a<'a>(x: &'a str) -> &'a str {'l: loop { break 'l; } x}",
+                "struct S<'a>{x:&'a u8}",
+                "fn b() {}"
+            ]
+        );
     }
 
     #[test]
@@ -1023,14 +1254,27 @@ mod tests {
         let text = "use a::{b, c};\nconst X: S = S { a: 1 };\nstatic Y: [u8; 4] = [0; 4];\ntype T = [u8; 4];\npub(crate) const fn f() {}\nconst _: () = { };\n";
         assert_eq!(
             texts(text),
-            vec!["use a::{b, c};", "const X: S = S { a: 1 };", "static Y: [u8; 4] = [0; 4];", "type T = [u8; 4];", "pub(crate) const fn f() {}", "const _: () = { };"]
+            vec![
+                "use a::{b, c};",
+                "const X: S = S { a: 1 };",
+                "static Y: [u8; 4] = [0; 4];",
+                "type T = [u8; 4];",
+                "pub(crate) const fn f() {}",
+                "const _: () = { };"
+            ]
         );
     }
 
     #[test]
     fn attributes_and_doc_comments_belong_to_the_item() {
         let text = "// plain\n/// doc\n#[derive(Debug)]\n// between\n#[cfg(x)] pub struct A;\n/** block doc */\nfn b() {}\n";
-        assert_eq!(texts(text), vec!["/// doc\n#[derive(Debug)]\n// between\n#[cfg(x)] pub struct A;", "/** block doc */\nfn b() {}"]);
+        assert_eq!(
+            texts(text),
+            vec![
+                "/// doc\n#[derive(Debug)]\n// between\n#[cfg(x)] pub struct A;",
+                "/** block doc */\nfn b() {}"
+            ]
+        );
         let seg = segment(text);
         assert_eq!(seg.comments.len(), 4);
         assert_eq!(&text[seg.comments[0].clone()], "// plain");
@@ -1040,7 +1284,11 @@ mod tests {
     fn inner_attributes_are_their_own_segments() {
         let text = "#![allow(x)]\n//! Crate doc.\n/*! Block. */\n#![cfg_attr(a, b)]\nfn a() {}\n";
         let seg = segment(text);
-        let kinds: Vec<_> = seg.segments.iter().map(|s| (s.kind.clone(), s.text(text))).collect();
+        let kinds: Vec<_> = seg
+            .segments
+            .iter()
+            .map(|s| (s.kind.clone(), s.text(text)))
+            .collect();
         assert_eq!(
             kinds,
             vec![
@@ -1055,8 +1303,14 @@ mod tests {
 
     #[test]
     fn shebang_is_a_segment_but_inner_attribute_is_not_a_shebang() {
-        assert_eq!(texts("#!/usr/bin/env x\nfn a() {}"), vec!["#!/usr/bin/env x", "fn a() {}"]);
-        assert_eq!(texts("#![allow(x)]\nfn a() {}"), vec!["#![allow(x)]", "fn a() {}"]);
+        assert_eq!(
+            texts("#!/usr/bin/env x\nfn a() {}"),
+            vec!["#!/usr/bin/env x", "fn a() {}"]
+        );
+        assert_eq!(
+            texts("#![allow(x)]\nfn a() {}"),
+            vec!["#![allow(x)]", "fn a() {}"]
+        );
     }
 
     #[test]
@@ -1087,7 +1341,14 @@ mod tests {
     #[test]
     fn traits_and_impls_inside_impls_are_not_split() {
         let text = "trait T {\n    fn a() {}\n}\nimpl X {\n    mod m {}\n}\n";
-        assert_eq!(tree(text), vec!["item: trait T {\n    fn a() {}\n}", "impl: impl X {", "  item: mod m {}"]);
+        assert_eq!(
+            tree(text),
+            vec![
+                "item: trait T {\n    fn a() {}\n}",
+                "impl: impl X {",
+                "  item: mod m {}"
+            ]
+        );
     }
 
     #[test]
@@ -1110,18 +1371,35 @@ mod tests {
         let text = "pin_project! {\npub struct X {\n    a: u8,\n}\n}\nmacro_rules! m {\n() => {\nfn x() {}\n};\n}\nfoo!(a, {\nfn y() {}\n});\nbar![1];\n";
         assert_eq!(
             texts(text),
-            vec!["pin_project! {\npub struct X {\n    a: u8,\n}\n}", "macro_rules! m {\n() => {\nfn x() {}\n};\n}", "foo!(a, {\nfn y() {}\n});", "bar![1];"]
+            vec![
+                "pin_project! {\npub struct X {\n    a: u8,\n}\n}",
+                "macro_rules! m {\n() => {\nfn x() {}\n};\n}",
+                "foo!(a, {\nfn y() {}\n});",
+                "bar![1];"
+            ]
         );
     }
 
     #[test]
     fn half_typed_item_without_body_does_not_swallow_the_next() {
         assert_eq!(texts("fn \nfn b() {}\n"), vec!["fn", "fn b() {}"]);
-        assert_eq!(texts("use std::\n/// Doc.\npub fn b() {}\n"), vec!["use std::", "/// Doc.\npub fn b() {}"]);
-        assert_eq!(texts("fn foo(\n\nfn b() {}\n"), vec!["fn foo(", "fn b() {}"]);
-        assert_eq!(texts("#[derive(\npub struct A;\nfn b() {}\n"), vec!["#[derive(", "pub struct A;", "fn b() {}"]);
+        assert_eq!(
+            texts("use std::\n/// Doc.\npub fn b() {}\n"),
+            vec!["use std::", "/// Doc.\npub fn b() {}"]
+        );
+        assert_eq!(
+            texts("fn foo(\n\nfn b() {}\n"),
+            vec!["fn foo(", "fn b() {}"]
+        );
+        assert_eq!(
+            texts("#[derive(\npub struct A;\nfn b() {}\n"),
+            vec!["#[derive(", "pub struct A;", "fn b() {}"]
+        );
         // Attributes on their own lines are not a new item.
-        assert_eq!(texts("#[test]\n#[ignore]\nfn a() {}\n"), vec!["#[test]\n#[ignore]\nfn a() {}"]);
+        assert_eq!(
+            texts("#[test]\n#[ignore]\nfn a() {}\n"),
+            vec!["#[test]\n#[ignore]\nfn a() {}"]
+        );
     }
 
     #[test]
@@ -1129,38 +1407,73 @@ mod tests {
         let text = "fn a() {\n    if x {\n    y();\n}\n\n/// B.\nfn b() {\n    z();\n}\n";
         let seg = segment(text);
         assert!(!seg.balanced);
-        assert_eq!(texts(text), vec!["fn a() {\n    if x {\n    y();\n}", "/// B.\nfn b() {\n    z();\n}"]);
+        assert_eq!(
+            texts(text),
+            vec![
+                "fn a() {\n    if x {\n    y();\n}",
+                "/// B.\nfn b() {\n    z();\n}"
+            ]
+        );
 
         let text = "fn a() {\n    if x {\n    y();\n\nfn b() {\n    z();\n}\n";
-        assert_eq!(texts(text), vec!["fn a() {\n    if x {\n    y();", "fn b() {\n    z();\n}"]);
+        assert_eq!(
+            texts(text),
+            vec!["fn a() {\n    if x {\n    y();", "fn b() {\n    z();\n}"]
+        );
     }
 
     #[test]
     fn extra_closing_brace_stays_inside_the_item() {
         let text = "fn a() {\n    x();\n    }\n}\n\nfn b() {}\n";
-        assert_eq!(texts(text), vec!["fn a() {\n    x();\n    }\n}", "fn b() {}"]);
+        assert_eq!(
+            texts(text),
+            vec!["fn a() {\n    x();\n    }\n}", "fn b() {}"]
+        );
         let text = "impl X {\n    fn a() {\n        x(); }\n    }\n    fn b() {}\n}\nfn c() {}\n";
-        assert_eq!(tree(text), vec!["impl: impl X {", "  item: fn a() {\n        x(); }", "  item: }", "  item: fn b() {}", "item: fn c() {}"]);
+        assert_eq!(
+            tree(text),
+            vec![
+                "impl: impl X {",
+                "  item: fn a() {\n        x(); }",
+                "  item: }",
+                "  item: fn b() {}",
+                "item: fn c() {}"
+            ]
+        );
     }
 
     #[test]
     fn missing_close_of_a_method_ends_at_the_next_method() {
         let text = "impl X {\n    fn a() {\n        x();\n\n    fn b() {}\n}\nfn c() {}\n";
-        assert_eq!(tree(text), vec!["impl: impl X {", "  item: fn a() {\n        x();", "  item: fn b() {}", "item: fn c() {}"]);
+        assert_eq!(
+            tree(text),
+            vec![
+                "impl: impl X {",
+                "  item: fn a() {\n        x();",
+                "  item: fn b() {}",
+                "item: fn c() {}"
+            ]
+        );
     }
 
     #[test]
     fn missing_close_of_a_container_ends_at_the_next_item_line() {
         let text = "impl X {\n    fn a() {}\n\nfn c() {}\n";
         let seg = segment(text);
-        assert_eq!(tree(text), vec!["impl: impl X {", "  item: fn a() {}", "item: fn c() {}"]);
+        assert_eq!(
+            tree(text),
+            vec!["impl: impl X {", "  item: fn a() {}", "item: fn c() {}"]
+        );
         let SegmentKind::Container(c) = &seg.segments[0].kind else {
             panic!("not a container");
         };
         assert!(c.close.is_empty());
         assert_eq!(c.close.start, text.find("{}").map_or(0, |p| p + 2));
         // Freshly typed, still empty.
-        assert_eq!(tree("impl Foo {\nfn c() {}\n"), vec!["impl: impl Foo {", "item: fn c() {}"]);
+        assert_eq!(
+            tree("impl Foo {\nfn c() {}\n"),
+            vec!["impl: impl Foo {", "item: fn c() {}"]
+        );
         // At the end of the text the close is an empty range at the end.
         let text = "mod m {\n    fn a() {}\n";
         let seg = segment(text);
@@ -1183,7 +1496,13 @@ mod tests {
         let text = "fn a() {\n    let s = \"abc;\n}\n\nfn b() {\n    let t = \"x\";\n}\n";
         let seg = segment(text);
         assert!(!seg.balanced);
-        assert_eq!(texts(text), vec!["fn a() {\n    let s = \"abc;\n}\n", "fn b() {\n    let t = \"x\";\n}"]);
+        assert_eq!(
+            texts(text),
+            vec![
+                "fn a() {\n    let s = \"abc;\n}\n",
+                "fn b() {\n    let t = \"x\";\n}"
+            ]
+        );
     }
 
     #[test]
@@ -1198,7 +1517,10 @@ mod tests {
     #[test]
     fn stray_tokens_become_items() {
         let text = "}\nfn a() {}\n;\n) x\nfn b() {}\n; ; }\n}";
-        assert_eq!(texts(text), vec!["}", "fn a() {}", ";", ") x", "fn b() {}", "; ; }\n}"]);
+        assert_eq!(
+            texts(text),
+            vec!["}", "fn a() {}", ";", ") x", "fn b() {}", "; ; }\n}"]
+        );
         assert!(!segment(text).balanced);
         assert_eq!(texts("x y z"), vec!["x y z"]);
         assert_eq!(texts("/// dangling"), vec!["/// dangling"]);
@@ -1216,7 +1538,10 @@ mod tests {
     #[test]
     fn crlf_line_endings() {
         let text = "fn a() {\r\n    if x {\r\n}\r\n\r\nfn b() {}\r\n// c\r\n";
-        assert_eq!(texts(text), vec!["fn a() {\r\n    if x {\r\n}", "fn b() {}"]);
+        assert_eq!(
+            texts(text),
+            vec!["fn a() {\r\n    if x {\r\n}", "fn b() {}"]
+        );
         let seg = segment(text);
         assert_eq!(seg.comments.last().map(|c| &text[c.clone()]), Some("// c"));
     }
@@ -1224,7 +1549,14 @@ mod tests {
     #[test]
     fn two_space_indentation() {
         let text = "mod m {\n  fn a() {\n    if x {\n  }\n\n  fn b() {}\n}\n";
-        assert_eq!(tree(text), vec!["mod: mod m {", "  item: fn a() {\n    if x {\n  }", "  item: fn b() {}"]);
+        assert_eq!(
+            tree(text),
+            vec![
+                "mod: mod m {",
+                "  item: fn a() {\n    if x {\n  }",
+                "  item: fn b() {}"
+            ]
+        );
     }
 
     #[test]
@@ -1242,8 +1574,14 @@ mod tests {
     #[test]
     fn resplit_breaks_at_keyword_lines() {
         let text = "fn a() {\n    x(\n}\n/// B.\nfn b() {}\nstruct C;";
-        let pieces: Vec<_> = resplit(text, 0..text.len()).into_iter().map(|r| &text[r]).collect();
-        assert_eq!(pieces, vec!["fn a() {\n    x(\n}", "/// B.\nfn b() {}", "struct C;"]);
+        let pieces: Vec<_> = resplit(text, 0..text.len())
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(
+            pieces,
+            vec!["fn a() {\n    x(\n}", "/// B.\nfn b() {}", "struct C;"]
+        );
         assert_eq!(resplit(text, 0..8).len(), 1);
         assert!(resplit(text, 5..5).is_empty());
     }

@@ -44,7 +44,10 @@ impl LineIndex {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineIndex { line_starts, len: text.len() }
+        LineIndex {
+            line_starts,
+            len: text.len(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -90,7 +93,10 @@ impl LineIndex {
             Encoding::Utf16 => prefix.chars().map(char::len_utf16).sum(),
             Encoding::Utf32 => prefix.chars().count(),
         };
-        LineCol { line: line as u32, col: col as u32 }
+        LineCol {
+            line: line as u32,
+            col: col as u32,
+        }
     }
 
     /// Byte offset of a position. A column past the end of its line clamps to the
@@ -145,11 +151,23 @@ mod tests {
         let text = "a😀b\r\n日本x\n";
         let idx = LineIndex::new(text);
         let b = text.find('b').unwrap_or(0);
-        assert_eq!(idx.position(text, b, Encoding::Utf8), LineCol { line: 0, col: 5 });
-        assert_eq!(idx.position(text, b, Encoding::Utf16), LineCol { line: 0, col: 3 });
-        assert_eq!(idx.position(text, b, Encoding::Utf32), LineCol { line: 0, col: 2 });
+        assert_eq!(
+            idx.position(text, b, Encoding::Utf8),
+            LineCol { line: 0, col: 5 }
+        );
+        assert_eq!(
+            idx.position(text, b, Encoding::Utf16),
+            LineCol { line: 0, col: 3 }
+        );
+        assert_eq!(
+            idx.position(text, b, Encoding::Utf32),
+            LineCol { line: 0, col: 2 }
+        );
         let x = text.find('x').unwrap_or(0);
-        assert_eq!(idx.position(text, x, Encoding::Utf16), LineCol { line: 1, col: 2 });
+        assert_eq!(
+            idx.position(text, x, Encoding::Utf16),
+            LineCol { line: 1, col: 2 }
+        );
         assert_eq!(idx.line_range(text, 0), 0..6);
     }
 
@@ -157,9 +175,18 @@ mod tests {
     fn out_of_range_positions_clamp() {
         let text = "ab\ncd";
         let idx = LineIndex::new(text);
-        assert_eq!(idx.offset(text, LineCol { line: 0, col: 99 }, Encoding::Utf16), (2, true));
-        assert_eq!(idx.offset(text, LineCol { line: 9, col: 0 }, Encoding::Utf16), (5, true));
-        assert_eq!(idx.offset(text, LineCol { line: 1, col: 1 }, Encoding::Utf16), (4, false));
+        assert_eq!(
+            idx.offset(text, LineCol { line: 0, col: 99 }, Encoding::Utf16),
+            (2, true)
+        );
+        assert_eq!(
+            idx.offset(text, LineCol { line: 9, col: 0 }, Encoding::Utf16),
+            (5, true)
+        );
+        assert_eq!(
+            idx.offset(text, LineCol { line: 1, col: 1 }, Encoding::Utf16),
+            (4, false)
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ pub struct Date {
 impl Date {
     /// Today in UTC, from the system clock.
     pub fn today() -> Date {
-        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         Date::from_days_since_epoch((secs / 86_400) as i64)
     }
 
@@ -85,22 +88,36 @@ const MARKER: &str = "precept:allow";
 pub fn parse_all(text: &str, comments: &[Range<usize>], lines: &LineIndex) -> Vec<Suppression> {
     let mut out = Vec::new();
     for c in comments {
-        let Some(body) = text.get(c.clone()) else { continue };
-        let Some(rest) = body.strip_prefix("//") else { continue };
+        let Some(body) = text.get(c.clone()) else {
+            continue;
+        };
+        let Some(rest) = body.strip_prefix("//") else {
+            continue;
+        };
         if rest.starts_with('/') || rest.starts_with('!') {
             continue; // doc comments document, they do not suppress
         }
         let rest = rest.trim_start();
-        let Some(after) = rest.strip_prefix(MARKER) else { continue };
+        let Some(after) = rest.strip_prefix(MARKER) else {
+            continue;
+        };
         let (file_level, after) = match after.strip_prefix("-file") {
             Some(a) => (true, a),
             None => (false, after),
         };
-        let Some(after) = after.strip_prefix('(') else { continue };
-        let Some(close) = after.find(')') else { continue };
+        let Some(after) = after.strip_prefix('(') else {
+            continue;
+        };
+        let Some(close) = after.find(')') else {
+            continue;
+        };
         let mut rules = Vec::new();
         let mut until = None;
-        for part in after[..close].split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for part in after[..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             match part.strip_prefix("until") {
                 Some(v) if v.trim_start().starts_with('=') => {
                     let v = v.trim_start().trim_start_matches('=').trim();
@@ -110,12 +127,30 @@ pub fn parse_all(text: &str, comments: &[Range<usize>], lines: &LineIndex) -> Ve
             }
         }
         let tail = &after[close + 1..];
-        let reason = tail.trim_start().strip_prefix(':').unwrap_or("").trim().to_owned();
+        let reason = tail
+            .trim_start()
+            .strip_prefix(':')
+            .unwrap_or("")
+            .trim()
+            .to_owned();
         let line = lines.line_of(c.start);
         let line_range = lines.line_range(text, line);
         let trailing = !text[line_range.start..c.start].trim().is_empty();
-        let target_line = if trailing { line } else { next_code_line(text, lines, line) };
-        out.push(Suppression { comment: c.clone(), rules, until, reason, file_level, target_line, line, trailing });
+        let target_line = if trailing {
+            line
+        } else {
+            next_code_line(text, lines, line)
+        };
+        out.push(Suppression {
+            comment: c.clone(),
+            rules,
+            until,
+            reason,
+            file_level,
+            target_line,
+            line,
+            trailing,
+        });
     }
     out
 }
@@ -162,7 +197,10 @@ pub fn apply(
     for f in &mut findings {
         let line = lines.line_of(f.range.start);
         for (si, s) in sups.iter().enumerate() {
-            if s.until.as_ref().is_some_and(|u| matches!(u, Ok(d) if *d < ctx.today)) {
+            if s.until
+                .as_ref()
+                .is_some_and(|u| matches!(u, Ok(d) if *d < ctx.today))
+            {
                 continue;
             }
             if !s.file_level && s.target_line != line {
@@ -219,7 +257,8 @@ pub fn apply(
                 problems.push(format!("suppression of `{rule}` expired on {d}"));
                 continue;
             }
-            if used[si][ri] || aimed_at_broken_code || matches!(severity(rule), Some(Severity::Off)) {
+            if used[si][ri] || aimed_at_broken_code || matches!(severity(rule), Some(Severity::Off))
+            {
                 keep.push(rule.clone());
                 continue;
             }
@@ -232,9 +271,17 @@ pub fn apply(
         if problems.is_empty() {
             continue;
         }
-        let applicability = if expired.is_some() { Applicability::Unsafe } else { Applicability::Safe };
+        let applicability = if expired.is_some() {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
         let fix = if keep.is_empty() {
-            Fix::new("Remove the suppression", applicability, vec![Edit::delete(deletion_range(text, &lines, s))])
+            Fix::new(
+                "Remove the suppression",
+                applicability,
+                vec![Edit::delete(deletion_range(text, &lines, s))],
+            )
         } else {
             Fix::new(
                 "Remove the unused rules from the suppression",
@@ -242,7 +289,13 @@ pub fn apply(
                 vec![Edit::replace(s.comment.clone(), render(s, &keep))],
             )
         };
-        extra.push(meta_finding("unused-suppression", s.comment.clone(), problems.join("; "), Some(fix), true));
+        extra.push(meta_finding(
+            "unused-suppression",
+            s.comment.clone(),
+            problems.join("; "),
+            Some(fix),
+            true,
+        ));
     }
     for f in extra {
         match severity(&f.rule) {
@@ -258,9 +311,25 @@ fn is_meta_rule(rule: &str) -> bool {
     matches!(rule, "unused-suppression" | "suppression-without-reason")
 }
 
-fn meta_finding(rule: &str, range: Range<usize>, message: String, fix: Option<Fix>, unnecessary: bool) -> Finding {
-    let level = crate::registry::meta(rule).map(|m| m.default_level).unwrap_or(crate::rule::Level::Hint);
-    Finding { rule: rule.to_owned(), level, message, range, fix, suppressed: false, unnecessary }
+fn meta_finding(
+    rule: &str,
+    range: Range<usize>,
+    message: String,
+    fix: Option<Fix>,
+    unnecessary: bool,
+) -> Finding {
+    let level = crate::registry::meta(rule)
+        .map(|m| m.default_level)
+        .unwrap_or(crate::rule::Level::Hint);
+    Finding {
+        rule: rule.to_owned(),
+        level,
+        message,
+        range,
+        fix,
+        suppressed: false,
+        unnecessary,
+    }
 }
 
 /// What to delete to remove a suppression comment: its whole line when it stands
@@ -296,9 +365,30 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(Date::from_days_since_epoch(0), Date { year: 1970, month: 1, day: 1 });
-        assert_eq!(Date::from_days_since_epoch(20_414), Date { year: 2025, month: 11, day: 22 });
-        assert_eq!(Date::parse("2027-03-31"), Some(Date { year: 2027, month: 3, day: 31 }));
+        assert_eq!(
+            Date::from_days_since_epoch(0),
+            Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(
+            Date::from_days_since_epoch(20_414),
+            Date {
+                year: 2025,
+                month: 11,
+                day: 22
+            }
+        );
+        assert_eq!(
+            Date::parse("2027-03-31"),
+            Some(Date {
+                year: 2027,
+                month: 3,
+                day: 31
+            })
+        );
         assert_eq!(Date::parse("2027-13-01"), None);
         assert!(Date::parse("2026-01-01") < Date::parse("2026-01-02"));
     }
@@ -316,7 +406,14 @@ mod tests {
         assert_eq!(sups[0].rules, vec!["unwrap-in-boundary"]);
         assert_eq!(sups[0].target_line, 3);
         assert_eq!(sups[0].reason, "config is validated");
-        assert_eq!(sups[0].until, Some(Ok(Date { year: 2027, month: 1, day: 1 })));
+        assert_eq!(
+            sups[0].until,
+            Some(Ok(Date {
+                year: 2027,
+                month: 1,
+                day: 1
+            }))
+        );
         assert!(sups[1].trailing);
         assert_eq!(sups[1].target_line, 4);
         assert_eq!(sups[1].reason, "");

@@ -34,7 +34,14 @@ pub trait Rule: Send + Sync + 'static {
     fn check_macro(&self, _cx: &Cx<'_, '_>, _mac: &syn::Macro, _out: &mut Sink<'_>) {}
 
     /// Called on entering a function or method, after its frame is pushed.
-    fn check_fn(&self, _cx: &Cx<'_, '_>, _sig: &syn::Signature, _attrs: &[syn::Attribute], _out: &mut Sink<'_>) {}
+    fn check_fn(
+        &self,
+        _cx: &Cx<'_, '_>,
+        _sig: &syn::Signature,
+        _attrs: &[syn::Attribute],
+        _out: &mut Sink<'_>,
+    ) {
+    }
 }
 
 /// Where a rule's findings go while one item is walked.
@@ -196,14 +203,19 @@ impl<'a, 'ast> Cx<'a, 'ast> {
     /// Whether `#[allow(clippy::<lint>)]` or `#[expect(..)]` covers the current node.
     pub fn clippy_allows(&self, lint: &str) -> bool {
         let hit = |l: &String| l == lint;
-        self.allows.iter().any(hit) || self.scope.allows.iter().any(hit) || self.file.file_allows.iter().any(hit)
+        self.allows.iter().any(hit)
+            || self.scope.allows.iter().any(hit)
+            || self.file.file_allows.iter().any(hit)
     }
 
     /// Resolve a path through the file's imports and the crate's dependencies.
     pub fn resolve(&self, path: &syn::Path) -> Resolved {
         let segments = path_segments(path);
         if path.leading_colon.is_some() {
-            return Resolved { confident: true, segments: self.crate_root_name(&segments) };
+            return Resolved {
+                confident: true,
+                segments: self.crate_root_name(&segments),
+            };
         }
         let facts = self.file.crate_facts;
         resolve(&segments, self.imports, &|first: &str| match first {
@@ -314,7 +326,11 @@ impl<'a, 'ast> Cx<'a, 'ast> {
     pub fn binding(&self, name: &str, before: usize) -> Option<&'ast syn::Expr> {
         let frame = self.innermost_fn()?;
         let bindings = frame.bindings.get_or_init(|| collect_bindings(frame.body));
-        bindings.iter().rev().find(|b| b.name == name && b.offset < before).map(|b| b.init)
+        bindings
+            .iter()
+            .rev()
+            .find(|b| b.name == name && b.offset < before)
+            .map(|b| b.init)
     }
 
     /// Options of a rule from the configuration.
@@ -323,7 +339,10 @@ impl<'a, 'ast> Cx<'a, 'ast> {
     }
 
     pub fn bool_option(&self, rule: &str, key: &str, default: bool) -> bool {
-        self.options(rule).and_then(|t| t.get(key)).and_then(toml::Value::as_bool).unwrap_or(default)
+        self.options(rule)
+            .and_then(|t| t.get(key))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(default)
     }
 }
 
@@ -334,7 +353,11 @@ fn collect_bindings(body: Option<&syn::Block>) -> Vec<Binding<'_>> {
     impl<'ast> Visit<'ast> for Collect<'ast> {
         fn visit_local(&mut self, local: &'ast syn::Local) {
             if let (Some(name), Some(init)) = (pat_ident(&local.pat), &local.init) {
-                self.out.push(Binding { name, init: &init.expr, offset: local.let_token.span.byte_range().start });
+                self.out.push(Binding {
+                    name,
+                    init: &init.expr,
+                    offset: local.let_token.span.byte_range().start,
+                });
             }
             visit::visit_local(self, local);
         }
@@ -367,11 +390,12 @@ pub struct MacroArena {
 /// logging). Tracing's `field = %value` syntax is understood.
 fn macro_args_kind(name: &str) -> Option<MacroArgs> {
     Some(match name {
-        "format" | "print" | "println" | "eprint" | "eprintln" | "write" | "writeln" | "panic" | "assert"
-        | "assert_eq" | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne" | "format_args"
-        | "unreachable" | "todo" | "unimplemented" | "vec" | "dbg" | "concat" => MacroArgs::Plain,
-        "trace" | "debug" | "info" | "warn" | "error" | "event" | "trace_span" | "debug_span" | "info_span"
-        | "warn_span" | "error_span" | "span" | "log" => MacroArgs::Fields,
+        "format" | "print" | "println" | "eprint" | "eprintln" | "write" | "writeln" | "panic"
+        | "assert" | "assert_eq" | "assert_ne" | "debug_assert" | "debug_assert_eq"
+        | "debug_assert_ne" | "format_args" | "unreachable" | "todo" | "unimplemented" | "vec"
+        | "dbg" | "concat" => MacroArgs::Plain,
+        "trace" | "debug" | "info" | "warn" | "error" | "event" | "trace_span" | "debug_span"
+        | "info_span" | "warn_span" | "error_span" | "span" | "log" => MacroArgs::Fields,
         _ => return None,
     })
 }
@@ -389,7 +413,12 @@ impl MacroArena {
         let mut arena = MacroArena::default();
         let mut queue: std::collections::VecDeque<syn::Macro> = roots.into();
         while let Some(mac) = queue.pop_front() {
-            let Some(kind) = mac.path.segments.last().and_then(|s| macro_args_kind(&s.ident.to_string())) else {
+            let Some(kind) = mac
+                .path
+                .segments
+                .last()
+                .and_then(|s| macro_args_kind(&s.ident.to_string()))
+            else {
                 continue;
             };
             let key = macro_key(&mac);
@@ -411,7 +440,10 @@ impl MacroArena {
     }
 
     fn get(&self, mac: &syn::Macro) -> Option<&[syn::Expr]> {
-        self.by_range.get(&macro_key(mac)).and_then(|&i| self.parsed.get(i)).map(Vec::as_slice)
+        self.by_range
+            .get(&macro_key(mac))
+            .and_then(|&i| self.parsed.get(i))
+            .map(Vec::as_slice)
     }
 }
 
@@ -448,7 +480,9 @@ fn parse_macro_args(tokens: TokenStream, kind: MacroArgs) -> Vec<syn::Expr> {
     };
     for tt in tokens {
         match &tt {
-            TokenTree::Punct(p) if (p.as_char() == ',' || p.as_char() == ';') => flush(&mut piece, &mut out),
+            TokenTree::Punct(p) if (p.as_char() == ',' || p.as_char() == ';') => {
+                flush(&mut piece, &mut out)
+            }
             _ => piece.push(tt),
         }
     }
@@ -500,7 +534,8 @@ fn field_assignment(piece: &[TokenTree]) -> Option<usize> {
         match piece.get(i) {
             Some(TokenTree::Punct(p)) if p.as_char() == '.' => i += 1,
             Some(TokenTree::Punct(p)) if p.as_char() == '=' => {
-                let next_is_eq = matches!(piece.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=');
+                let next_is_eq =
+                    matches!(piece.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=');
                 return if next_is_eq { None } else { Some(i) };
             }
             _ => return None,
@@ -558,7 +593,10 @@ impl<'a, 'ast> Walker<'a, 'ast> {
         let mut panics = Vec::new();
         for ((rule, found), failed) in self.rules.iter().zip(self.findings).zip(self.failed) {
             match failed {
-                Some(message) => panics.push(RulePanic { rule: rule.meta().id, message }),
+                Some(message) => panics.push(RulePanic {
+                    rule: rule.meta().id,
+                    message,
+                }),
                 None => findings.extend(found),
             }
         }
@@ -570,7 +608,10 @@ impl<'a, 'ast> Walker<'a, 'ast> {
             if self.failed[i].is_some() {
                 continue;
             }
-            let mut sink = Sink { meta: rule.meta(), findings: &mut self.findings[i] };
+            let mut sink = Sink {
+                meta: rule.meta(),
+                findings: &mut self.findings[i],
+            };
             let cx = &self.cx;
             let result = catch_unwind(AssertUnwindSafe(|| call(*rule, cx, &mut sink)));
             if let Err(payload) = result {
@@ -679,26 +720,50 @@ impl<'a, 'ast> Walker<'a, 'ast> {
     }
 
     fn is_extractor_arg(&self, arg: &syn::FnArg) -> bool {
-        let syn::FnArg::Typed(pt) = arg else { return false };
-        let syn::Type::Path(tp) = &*pt.ty else { return false };
-        let Some(last) = tp.path.segments.last() else { return false };
+        let syn::FnArg::Typed(pt) = arg else {
+            return false;
+        };
+        let syn::Type::Path(tp) = &*pt.ty else {
+            return false;
+        };
+        let Some(last) = tp.path.segments.last() else {
+            return false;
+        };
         let name = last.ident.to_string();
         if !matches!(
             name.as_str(),
-            "Json" | "Path" | "Query" | "State" | "Form" | "Extension" | "HttpRequest" | "Multipart"
+            "Json"
+                | "Path"
+                | "Query"
+                | "State"
+                | "Form"
+                | "Extension"
+                | "HttpRequest"
+                | "Multipart"
         ) {
             return false;
         }
         let resolved = self.cx.resolve(&tp.path);
-        matches!(resolved.krate(), Some("axum" | "actix_web" | "warp" | "rocket" | "axum_extra"))
+        matches!(
+            resolved.krate(),
+            Some("axum" | "actix_web" | "warp" | "rocket" | "axum_extra")
+        )
     }
 
     fn closure_frame_kind(&self, is_async_block: bool) -> (FrameKind, Option<BoundaryKind>) {
-        let base = if is_async_block { FrameKind::AsyncBlock } else { FrameKind::Closure };
-        let Some(parent) = self.cx.parent() else { return (base, None) };
+        let base = if is_async_block {
+            FrameKind::AsyncBlock
+        } else {
+            FrameKind::Closure
+        };
+        let Some(parent) = self.cx.parent() else {
+            return (base, None);
+        };
         match parent {
             syn::Expr::Call(call) => {
-                let Some(resolved) = self.cx.resolve_call(call) else { return (base, None) };
+                let Some(resolved) = self.cx.resolve_call(call) else {
+                    return (base, None);
+                };
                 if is_spawn_path(&resolved) {
                     return (base, Some(BoundaryKind::SpawnedTask));
                 }
@@ -709,7 +774,10 @@ impl<'a, 'ast> Walker<'a, 'ast> {
             }
             syn::Expr::MethodCall(mc) => {
                 let m = mc.method.to_string();
-                if matches!(m.as_str(), "get_or_init" | "get_or_try_init" | "call_once" | "call_once_force") {
+                if matches!(
+                    m.as_str(),
+                    "get_or_init" | "get_or_try_init" | "call_once" | "call_once_force"
+                ) {
                     return (FrameKind::StaticInit, None);
                 }
                 (base, None)
@@ -731,7 +799,8 @@ fn is_lazy_init_path(r: &Resolved) -> bool {
     let segs: Vec<&str> = r.segments.iter().map(String::as_str).collect();
     matches!(
         segs.as_slice(),
-        [.., "LazyLock" | "LazyCell" | "Lazy", "new"] | [.., "OnceLock" | "OnceCell", "get_or_init"]
+        [.., "LazyLock" | "LazyCell" | "Lazy", "new"]
+            | [.., "OnceLock" | "OnceCell", "get_or_init"]
     )
 }
 
@@ -748,14 +817,17 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
 }
 
 fn cfg_is_test(attr: &syn::Attribute) -> bool {
-    let syn::Meta::List(list) = &attr.meta else { return false };
+    let syn::Meta::List(list) = &attr.meta else {
+        return false;
+    };
     // `cfg(test)` and `cfg(all(test, ..))`; `cfg(not(test))` is not test code.
     let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
     match tokens.as_slice() {
         [TokenTree::Ident(i)] => i == "test",
-        [TokenTree::Ident(all), TokenTree::Group(g)] if all == "all" => {
-            g.stream().into_iter().any(|t| matches!(t, TokenTree::Ident(i) if i == "test"))
-        }
+        [TokenTree::Ident(all), TokenTree::Group(g)] if all == "all" => g
+            .stream()
+            .into_iter()
+            .any(|t| matches!(t, TokenTree::Ident(i) if i == "test")),
         _ => false,
     }
 }
@@ -776,15 +848,20 @@ pub fn clippy_lints_in(attr: &syn::Attribute) -> Vec<String> {
     if !(path.is_ident("allow") || path.is_ident("expect")) {
         return Vec::new();
     }
-    let syn::Meta::List(list) = &attr.meta else { return Vec::new() };
+    let syn::Meta::List(list) = &attr.meta else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
     let mut i = 0;
     while i < tokens.len() {
         if let TokenTree::Ident(first) = &tokens[i] {
             if first == "clippy" {
-                if let (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(lint))) =
-                    (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3))
+                if let (
+                    Some(TokenTree::Punct(a)),
+                    Some(TokenTree::Punct(b)),
+                    Some(TokenTree::Ident(lint)),
+                ) = (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3))
                 {
                     if a.as_char() == ':' && b.as_char() == ':' {
                         out.push(lint.to_string());

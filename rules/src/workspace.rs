@@ -4,10 +4,10 @@
 //! gets the same configuration, crate facts and role in both — one of the ways
 //! precept keeps "the editor shows exactly what `precept check` prints".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::analysis::FileContext;
 use crate::config::{self, Config, ConfigCache, ConfigError};
@@ -38,12 +38,28 @@ pub struct Resolver {
     severities: BTreeMap<String, Severity>,
     today: Date,
     read: Box<ReadFn>,
+    /// Files read so far, when reading through the memo of [`Resolver::new`].
+    memo: Option<Arc<Mutex<HashMap<PathBuf, Option<String>>>>>,
 }
 
 impl Resolver {
-    /// A resolver that reads from disk.
+    /// A resolver that reads from disk, remembering what it read: for one-shot runs
+    /// such as `precept check`, where thousands of files share parents, manifests
+    /// and configuration. Call [`Resolver::invalidate`] for files that change.
     pub fn new() -> Resolver {
-        Resolver::with_reader(Box::new(config::read_from_disk))
+        let memo: Arc<Mutex<HashMap<PathBuf, Option<String>>>> = Arc::default();
+        let read_memo = memo.clone();
+        let mut resolver = Resolver::with_reader(Box::new(move |path: &Path| {
+            let mut memo = read_memo.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(hit) = memo.get(path) {
+                return Ok(hit.clone());
+            }
+            let text = config::read_from_disk(path)?;
+            memo.insert(path.to_path_buf(), text.clone());
+            Ok(text)
+        }));
+        resolver.memo = Some(memo);
+        resolver
     }
 
     pub fn with_reader(read: Box<ReadFn>) -> Resolver {
@@ -54,6 +70,7 @@ impl Resolver {
             severities: BTreeMap::new(),
             today: Date::today(),
             read,
+            memo: None,
         }
     }
 
@@ -61,7 +78,12 @@ impl Resolver {
     pub fn set_explicit_config(&mut self, path: &Path) -> Result<(), ConfigError> {
         let text = (self.read)(path)
             .map_err(|e| ConfigError::io(path, &e))?
-            .ok_or_else(|| ConfigError::io(path, &io::Error::new(io::ErrorKind::NotFound, "file not found")))?;
+            .ok_or_else(|| {
+                ConfigError::io(
+                    path,
+                    &io::Error::new(io::ErrorKind::NotFound, "file not found"),
+                )
+            })?;
         let config = Config::parse_explicit(&text, path, &registry::is_known)?;
         self.explicit = Some(Arc::new(config));
         Ok(())
@@ -86,7 +108,9 @@ impl Resolver {
     pub fn config_for(&self, file: &Path) -> Result<Arc<Config>, ConfigError> {
         let base = match &self.explicit {
             Some(c) => c.clone(),
-            None => self.configs.discover(file, &*self.read, &registry::is_known)?,
+            None => self
+                .configs
+                .discover(file, &*self.read, &registry::is_known)?,
         };
         if self.severities.is_empty() {
             Ok(base)
@@ -99,7 +123,9 @@ impl Resolver {
     pub fn config_for_dir(&self, dir: &Path) -> Result<Arc<Config>, ConfigError> {
         match &self.explicit {
             Some(c) => Ok(c.clone()),
-            None => self.configs.discover_from_dir(dir, &*self.read, &registry::is_known),
+            None => self
+                .configs
+                .discover_from_dir(dir, &*self.read, &registry::is_known),
         }
     }
 
@@ -115,11 +141,23 @@ impl Resolver {
         let manifest_dir = crate_facts.manifest_dir.clone();
         let role = project::file_role(&abs, manifest_dir.as_deref());
         let test_module = project::is_test_module_file(&abs, manifest_dir.as_deref(), &*self.read);
-        Ok(FileContext { path: abs, role, test_module, crate_facts, config, today: self.today })
+        Ok(FileContext {
+            path: abs,
+            role,
+            test_module,
+            crate_facts,
+            config,
+            today: self.today,
+        })
     }
 
     /// Forget cached configuration and manifests affected by a changed file.
     pub fn invalidate(&self, changed: &Path) {
+        if let Some(memo) = &self.memo {
+            memo.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(changed);
+        }
         self.configs.invalidate(changed);
         self.facts.invalidate(changed);
     }

@@ -45,7 +45,15 @@ fn index() -> String {
             precept_rules::FixAvailability::Sometimes => "sometimes",
             precept_rules::FixAvailability::Always => "yes",
         };
-        out.push_str(&format!("| [{}]({}.md) | {} | {} | {} | {} |\n", m.id, m.id, m.category.as_str(), m.default_level, fix, m.summary));
+        out.push_str(&format!(
+            "| [{}]({}.md) | {} | {} | {} | {} |\n",
+            m.id,
+            m.id,
+            m.category.as_str(),
+            m.default_level,
+            fix,
+            m.summary
+        ));
     }
     out
 }
@@ -54,14 +62,19 @@ fn index() -> String {
 fn docs_are_current() {
     let dir = docs_dir();
     let update = std::env::var_os("PRECEPT_UPDATE_DOCS").is_some();
-    let mut pages: Vec<(PathBuf, String)> = registry::all().iter().map(|r| (dir.join(format!("{}.md", r.meta().id)), page(r.meta()))).collect();
+    let mut pages: Vec<(PathBuf, String)> = registry::all()
+        .iter()
+        .map(|r| (dir.join(format!("{}.md", r.meta().id)), page(r.meta())))
+        .collect();
     pages.push((dir.join("README.md"), index()));
     let mut stale = Vec::new();
     for (path, want) in pages {
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         if have != want {
             if update {
-                if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &want)) {
+                if let Err(e) =
+                    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &want))
+                {
                     panic!("cannot write {}: {e}", path.display());
                 }
             } else {
@@ -76,11 +89,24 @@ fn docs_are_current() {
 fn every_doc_has_the_sections() {
     for r in registry::all() {
         let docs = r.meta().docs();
-        for section in ["## What it does", "## Why is this bad?", "## Example", "Use instead:"] {
-            assert!(docs.contains(section), "`{}` docs lack `{section}`", r.meta().id);
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "Use instead:",
+        ] {
+            assert!(
+                docs.contains(section),
+                "`{}` docs lack `{section}`",
+                r.meta().id
+            );
         }
         if r.meta().fix != precept_rules::FixAvailability::None {
-            assert!(docs.contains("## Fix safety"), "`{}` has a fix but no `## Fix safety`", r.meta().id);
+            assert!(
+                docs.contains("## Fix safety"),
+                "`{}` has a fix but no `## Fix safety`",
+                r.meta().id
+            );
         }
     }
 }
@@ -97,15 +123,28 @@ fn block_after<'a>(docs: &'a str, marker: &str) -> Option<&'a str> {
 
 #[test]
 fn examples_behave() {
-    let header = common::Header { path: "src/lib.rs".to_owned(), ..Default::default() };
+    let header = common::Header {
+        path: "src/lib.rs".to_owned(),
+        ..Default::default()
+    };
     let ctx = common::context(&header);
     for r in registry::all() {
         let id = r.meta().id;
         let docs = r.meta().docs();
-        let Some(bad) = block_after(&docs, "## Example") else { panic!("`{id}`: no Example block") };
-        let Some(good) = block_after(&docs, "Use instead:") else { panic!("`{id}`: no Use instead block") };
+        let Some(bad) = block_after(&docs, "## Example") else {
+            panic!("`{id}`: no Example block")
+        };
+        let Some(good) = block_after(&docs, "Use instead:") else {
+            panic!("`{id}`: no Use instead block")
+        };
         let fires = |code: &str| common::analyze(code, &ctx).active().any(|f| f.rule == id);
-        assert!(fires(bad), "`{id}`: the Example does not trigger the rule:\n{bad}");
-        assert!(!fires(good), "`{id}`: the Use instead example triggers the rule:\n{good}");
+        assert!(
+            fires(bad),
+            "`{id}`: the Example does not trigger the rule:\n{bad}"
+        );
+        assert!(
+            !fires(good),
+            "`{id}`: the Use instead example triggers the rule:\n{good}"
+        );
     }
 }

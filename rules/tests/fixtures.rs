@@ -20,7 +20,9 @@ use precept_rules::{registry, Applicability};
 fn expected(text: &str) -> BTreeSet<(usize, String, String)> {
     let mut out = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
-        let Some(idx) = line.find("//~") else { continue };
+        let Some(idx) = line.find("//~") else {
+            continue;
+        };
         // `//~^ rule` points at the line above (one `^` per line), for findings on
         // comments, where a trailing annotation would change the comment itself.
         let rest = &line[idx + 3..];
@@ -30,7 +32,9 @@ fn expected(text: &str) -> BTreeSet<(usize, String, String)> {
             let (rule, level) = match item.split_once('=') {
                 Some((r, l)) => (r.to_owned(), l.to_owned()),
                 None => {
-                    let level = registry::meta(item).map(|m| m.default_level.to_string()).unwrap_or_default();
+                    let level = registry::meta(item)
+                        .map(|m| m.default_level.to_string())
+                        .unwrap_or_default();
                     (item.to_owned(), level)
                 }
             };
@@ -54,7 +58,13 @@ fn fixtures() {
 
         let actual: BTreeSet<(usize, String, String)> = analysis
             .active()
-            .map(|f| (index.line_of(f.range.start) + 1, f.rule.clone(), f.level.to_string()))
+            .map(|f| {
+                (
+                    index.line_of(f.range.start) + 1,
+                    f.rule.clone(),
+                    f.level.to_string(),
+                )
+            })
             .collect();
         let want = expected(&text);
         let missing: Vec<_> = want.difference(&actual).collect();
@@ -64,7 +74,11 @@ fn fixtures() {
             "{}:\n  missing (annotated, not reported): {missing:?}\n  unexpected (reported, not annotated): {unexpected:?}",
             path.display()
         );
-        assert!(analysis.panics.is_empty(), "rule panicked: {:?}", analysis.panics);
+        assert!(
+            analysis.panics.is_empty(),
+            "rule panicked: {:?}",
+            analysis.panics
+        );
 
         let mut snap = String::new();
         for f in analysis.active() {
@@ -81,9 +95,18 @@ fn fixtures() {
                 f.rule,
                 f.message
             );
-            let _ = writeln!(snap, "    | {}", &text[f.range.clone()].replace('\n', "\n    | "));
+            let _ = writeln!(
+                snap,
+                "    | {}",
+                &text[f.range.clone()].replace('\n', "\n    | ")
+            );
             if let Some(fix) = &f.fix {
-                let _ = writeln!(snap, "    fix ({}): {}", fix.applicability.as_str(), fix.title);
+                let _ = writeln!(
+                    snap,
+                    "    fix ({}): {}",
+                    fix.applicability.as_str(),
+                    fix.title
+                );
                 for edit in &fix.edits {
                     let s = index.position(&text, edit.range.start, Encoding::Utf32);
                     let e = index.position(&text, edit.range.end, Encoding::Utf32);
@@ -116,7 +139,11 @@ fn fixtures() {
             }
             current = applied.text;
             rounds += 1;
-            assert!(rounds <= MAX_ROUNDS, "{}: fixes do not converge", path.display());
+            assert!(
+                rounds <= MAX_ROUNDS,
+                "{}: fixes do not converge",
+                path.display()
+            );
         }
         if current != text {
             let _ = writeln!(snap, "\n--- after all fixes ---\n{current}");
@@ -131,8 +158,16 @@ fn every_rule_has_fixtures() {
     for rule in registry::all() {
         let id = rule.meta().id;
         let count = std::fs::read_dir(dir.join(id))
-            .map(|entries| entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "rs")).count())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+                    .count()
+            })
             .unwrap_or(0);
-        assert!(count > 0, "rule `{id}` has no fixtures in tests/fixtures/{id}/");
+        assert!(
+            count > 0,
+            "rule `{id}` has no fixtures in tests/fixtures/{id}/"
+        );
     }
 }

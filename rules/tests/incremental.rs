@@ -98,7 +98,10 @@ proptest! {
 
 #[test]
 fn an_edit_reparses_only_the_changed_item() {
-    let header = common::Header { path: "src/handlers.rs".to_owned(), ..Default::default() };
+    let header = common::Header {
+        path: "src/handlers.rs".to_owned(),
+        ..Default::default()
+    };
     let ctx = common::context(&header);
     let stats = precept_rules::analysis::with_stack(move || {
         let mut a = Analyzer::new();
@@ -107,7 +110,9 @@ fn an_edit_reparses_only_the_changed_item() {
         let second = a.analyze(&edited, &ctx);
         (first, second)
     });
-    let Some((first, second)) = stats else { panic!("analysis failed") };
+    let Some((first, second)) = stats else {
+        panic!("analysis failed")
+    };
     assert!(first.stats.parsed >= 10, "{:?}", first.stats);
     assert_eq!(second.stats.parsed, 1, "{:?}", second.stats);
     assert_eq!(second.stats.checked, 1, "{:?}", second.stats);
@@ -115,9 +120,16 @@ fn an_edit_reparses_only_the_changed_item() {
 
 #[test]
 fn broken_function_keeps_other_findings_in_place() {
-    let header = common::Header { path: "src/handlers.rs".to_owned(), ..Default::default() };
+    let header = common::Header {
+        path: "src/handlers.rs".to_owned(),
+        ..Default::default()
+    };
     let ctx = common::context(&header);
-    let broken = BASE.replacen("async fn health() -> &'static str {", "async fn health() -> &'static str { {", 1);
+    let broken = BASE.replacen(
+        "async fn health() -> &'static str {",
+        "async fn health() -> &'static str { {",
+        1,
+    );
     let before = common::analyze(BASE, &ctx);
     let after = common::analyze(&broken, &ctx);
     let shift = broken.len() - BASE.len();
@@ -125,9 +137,19 @@ fn broken_function_keeps_other_findings_in_place() {
     let expected: Vec<_> = before
         .findings
         .iter()
-        .map(|f| if f.range.start > health { (f.rule.clone(), f.range.start + shift) } else { (f.rule.clone(), f.range.start) })
+        .map(|f| {
+            if f.range.start > health {
+                (f.rule.clone(), f.range.start + shift)
+            } else {
+                (f.rule.clone(), f.range.start)
+            }
+        })
         .collect();
-    let actual: Vec<_> = after.findings.iter().map(|f| (f.rule.clone(), f.range.start)).collect();
+    let actual: Vec<_> = after
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.range.start))
+        .collect();
     assert!(!expected.is_empty());
     assert_eq!(actual, expected);
     assert_eq!(after.unparsed.len(), 1);

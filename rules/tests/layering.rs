@@ -21,7 +21,16 @@ const FORBIDDEN: &[&str] = &[
 #[test]
 fn rules_crate_has_no_front_end_dependencies() {
     let output = Command::new(env!("CARGO"))
-        .args(["tree", "-p", "precept-rules", "-e", "normal", "--prefix", "none", "--offline"])
+        .args([
+            "tree",
+            "-p",
+            "precept-rules",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output();
     let output = match output {
@@ -30,9 +39,18 @@ fn rules_crate_has_no_front_end_dependencies() {
         Err(e) => panic!("cannot run cargo tree: {e}"),
     };
     let tree = String::from_utf8_lossy(&output.stdout);
-    let crates: Vec<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    assert!(crates.contains(&"syn"), "unexpected cargo tree output:\n{tree}");
+    let crates: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        crates.contains(&"syn"),
+        "unexpected cargo tree output:\n{tree}"
+    );
     for bad in FORBIDDEN {
-        assert!(!crates.contains(bad), "precept-rules depends on `{bad}`:\n{tree}");
+        assert!(
+            !crates.contains(bad),
+            "precept-rules depends on `{bad}`:\n{tree}"
+        );
     }
 }

@@ -76,7 +76,14 @@ fn apply(text: &str, range: Range<usize>, insert: &str) -> String {
 /// Asserts that every segment of `before` that does not contain the edited range is
 /// in `after` at the same depth with its range shifted by the edit; and that every
 /// container that does contain it keeps its header.
-fn assert_others_unchanged(before: &Segmentation, after: &Segmentation, edit: Range<usize>, delta: isize, what: &str, edited: &str) {
+fn assert_others_unchanged(
+    before: &Segmentation,
+    after: &Segmentation,
+    edit: Range<usize>,
+    delta: isize,
+    what: &str,
+    edited: &str,
+) {
     let shift = |r: &Range<usize>| -> Range<usize> {
         if r.start >= edit.end {
             (r.start as isize + delta) as usize..(r.end as isize + delta) as usize
@@ -90,15 +97,26 @@ fn assert_others_unchanged(before: &Segmentation, after: &Segmentation, edit: Ra
         let disjoint = s.range.end <= edit.start || s.range.start >= edit.end;
         if disjoint && !touches {
             let want = shift(&s.range);
-            let found = after_all.iter().any(|(d, t)| *d == depth && t.range == want && std::mem::discriminant(&t.kind) == std::mem::discriminant(&s.kind));
+            let found = after_all.iter().any(|(d, t)| {
+                *d == depth
+                    && t.range == want
+                    && std::mem::discriminant(&t.kind) == std::mem::discriminant(&s.kind)
+            });
             if !found {
                 let text = edited.get(want.clone()).unwrap_or("<out of range>");
-                let near: Vec<_> = after_all.iter().filter(|(_, t)| t.range.start.abs_diff(want.start) < 200).map(|(d, t)| (d, edited.get(t.range.clone()).unwrap_or(""))).collect();
+                let near: Vec<_> = after_all
+                    .iter()
+                    .filter(|(_, t)| t.range.start.abs_diff(want.start) < 200)
+                    .map(|(d, t)| (d, edited.get(t.range.clone()).unwrap_or("")))
+                    .collect();
                 panic!("{what}: segment {want:?} at depth {depth} lost:\n{text}\n--- segments nearby after the edit:\n{near:#?}");
             }
         } else if let SegmentKind::Container(c) = &s.kind {
             if c.header.end <= edit.start {
-                let found = after_all.iter().any(|(d, t)| *d == depth && matches!(&t.kind, SegmentKind::Container(tc) if tc.header == c.header));
+                let found = after_all.iter().any(|(d, t)| {
+                    *d == depth
+                        && matches!(&t.kind, SegmentKind::Container(tc) if tc.header == c.header)
+                });
                 assert!(found, "{what}: container header {:?} lost", c.header);
             }
         }
@@ -126,7 +144,9 @@ fn break_points(text: &str, open: usize, close: usize) -> Vec<usize> {
         let pos = open + 1 + i;
         if *b == b'\n' {
             points.push(pos);
-            let code = text[pos + 1..close].find(|c: char| c != ' ').map_or(close, |n| pos + 1 + n);
+            let code = text[pos + 1..close]
+                .find(|c: char| c != ' ')
+                .map_or(close, |n| pos + 1 + n);
             points.push(code);
         }
     }
@@ -141,24 +161,56 @@ fn fixture_has_functions_at_every_depth() {
     let fns = functions(FIXTURE);
     assert!(fns.len() >= 20, "{}", fns.len());
     let seg = segment(FIXTURE);
-    let depths: std::collections::BTreeSet<usize> = seg.walk().filter(|(_, s)| fns.iter().any(|f| f.0 == s.range)).map(|(d, _)| d).collect();
-    assert!(depths.contains(&0) && depths.contains(&1) && depths.contains(&2), "{depths:?}");
+    let depths: std::collections::BTreeSet<usize> = seg
+        .walk()
+        .filter(|(_, s)| fns.iter().any(|f| f.0 == s.range))
+        .map(|(d, _)| d)
+        .collect();
+    assert!(
+        depths.contains(&0) && depths.contains(&1) && depths.contains(&2),
+        "{depths:?}"
+    );
 }
 
 #[test]
 fn insertions_inside_a_function_leave_other_items_alone() {
     let base = segment(FIXTURE);
-    let inserts = ["{", "}", "(", ")", "[", "\"", "'", "foo(", "fn ", "if x {", "let s = \"", "match x {\n", "pub fn ", "\\"];
+    let inserts = [
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "\"",
+        "'",
+        "foo(",
+        "fn ",
+        "if x {",
+        "let s = \"",
+        "match x {\n",
+        "pub fn ",
+        "\\",
+    ];
     let mut cases = 0;
     for (range, open, close) in functions(FIXTURE) {
         for pos in break_points(FIXTURE, open, close) {
             // An editor keeps the rest of the line at its indentation after a line
             // break is typed; so does the test.
             let line_start = FIXTURE[..pos].rfind('\n').map_or(0, |n| n + 1);
-            let indent: String = FIXTURE[line_start..].chars().take_while(|c| *c == ' ').collect();
+            let indent: String = FIXTURE[line_start..]
+                .chars()
+                .take_while(|c| *c == ' ')
+                .collect();
             for insert in inserts {
-                let insert = if insert.ends_with('\n') { format!("{insert}{indent}") } else { insert.to_string() };
-                let what = format!("insert {insert:?} at {pos} in {:?}", &FIXTURE[range.start..open]);
+                let insert = if insert.ends_with('\n') {
+                    format!("{insert}{indent}")
+                } else {
+                    insert.to_string()
+                };
+                let what = format!(
+                    "insert {insert:?} at {pos} in {:?}",
+                    &FIXTURE[range.start..open]
+                );
                 check_edit(&base, pos..pos, &insert, &what);
                 cases += 1;
             }
@@ -174,9 +226,16 @@ fn deletions_inside_a_function_leave_other_items_alone() {
     for (range, open, close) in functions(FIXTURE) {
         // Every delimiter, quote and semicolon in the body, and the body's own braces.
         for (i, b) in FIXTURE.as_bytes()[open..=close].iter().enumerate() {
-            if matches!(b, b'{' | b'}' | b'(' | b')' | b'[' | b']' | b'"' | b'\'' | b';') {
+            if matches!(
+                b,
+                b'{' | b'}' | b'(' | b')' | b'[' | b']' | b'"' | b'\'' | b';'
+            ) {
                 let pos = open + i;
-                let what = format!("delete {:?} at {pos} in {:?}", *b as char, &FIXTURE[range.start..open]);
+                let what = format!(
+                    "delete {:?} at {pos} in {:?}",
+                    *b as char,
+                    &FIXTURE[range.start..open]
+                );
                 check_edit(&base, pos..pos + 1, "", &what);
                 cases += 1;
             }
@@ -188,7 +247,19 @@ fn deletions_inside_a_function_leave_other_items_alone() {
 #[test]
 fn half_typed_items_between_items_leave_other_items_alone() {
     let base = segment(FIXTURE);
-    let inserts = ["fn \n", "fn half(\n", "pub fn half(x: u8) -> \n", "use std::\n", "#[derive(\n", "impl Foo {\n", "struct S {\n", "let x = \"\n", "}\n", "mod m {\n", "const X: u8 = \n"];
+    let inserts = [
+        "fn \n",
+        "fn half(\n",
+        "pub fn half(x: u8) -> \n",
+        "use std::\n",
+        "#[derive(\n",
+        "impl Foo {\n",
+        "struct S {\n",
+        "let x = \"\n",
+        "}\n",
+        "mod m {\n",
+        "const X: u8 = \n",
+    ];
     let mut cases = 0;
     for (depth, s) in base.walk() {
         // Inner attributes must come before any item; text inserted above them is
@@ -204,12 +275,22 @@ fn half_typed_items_between_items_leave_other_items_alone() {
         }
         for insert in inserts {
             let text = format!("{insert}{indent}");
-            let what = format!("insert {insert:?} before {:?} at depth {depth}", s.text(FIXTURE).lines().next());
+            let what = format!(
+                "insert {insert:?} before {:?} at depth {depth}",
+                s.text(FIXTURE).lines().next()
+            );
             // The new text goes in front of the segment, which therefore shifts.
             let edited = apply(FIXTURE, s.range.start..s.range.start, &text);
             let after = segment(&edited);
             check_invariants(&edited, &after);
-            assert_others_unchanged(&base, &after, s.range.start..s.range.start, text.len() as isize, &what, &edited);
+            assert_others_unchanged(
+                &base,
+                &after,
+                s.range.start..s.range.start,
+                text.len() as isize,
+                &what,
+                &edited,
+            );
             cases += 1;
         }
     }
@@ -224,7 +305,11 @@ fn swallows_the_rest(text: &str) -> bool {
         t.unterminated
             && match t.kind {
                 TokenKind::BlockComment(_) => true,
-                TokenKind::Str => !text[t.start..].starts_with('"') && !text[t.start..].starts_with("b\"") && !text[t.start..].starts_with("c\""),
+                TokenKind::Str => {
+                    !text[t.start..].starts_with('"')
+                        && !text[t.start..].starts_with("b\"")
+                        && !text[t.start..].starts_with("c\"")
+                }
                 _ => false,
             }
     }) || text.matches("/*").count() != FIXTURE.matches("/*").count()

@@ -18,13 +18,19 @@ use support::{check_invariants, FIXTURE};
 fn exercise(text: &str) {
     let seg = segment(text);
     check_invariants(text, &seg);
-    assert_eq!(seg.balanced, delimiters_balance(text), "one lexer pass decides balance");
+    assert_eq!(
+        seg.balanced,
+        delimiters_balance(text),
+        "one lexer pass decides balance"
+    );
     for (_, s) in seg.walk() {
         if !matches!(s.kind, SegmentKind::Container(_)) {
             let pieces = resplit(text, s.range.clone());
             let mut prev = s.range.start;
             for piece in pieces {
-                assert!(piece.start >= prev && piece.end <= s.range.end && piece.start <= piece.end);
+                assert!(
+                    piece.start >= prev && piece.end <= s.range.end && piece.start <= piece.end
+                );
                 assert!(text.is_char_boundary(piece.start) && text.is_char_boundary(piece.end));
                 prev = piece.end;
             }
@@ -37,11 +43,72 @@ fn exercise(text: &str) {
 /// Pieces of Rust that reach the scanner's and the segmenter's corner cases when
 /// glued together at random.
 const FRAGMENTS: &[&str] = &[
-    "fn", "fn a() {", "pub ", "impl X {", "impl<T> Y<{ N }> for Z {", "mod m {", "mod m;", "use a::{b, c};", "const C: u8 = 1;",
-    "static S: [u8; 4] = [0; 4];", "struct S {", "enum E {", "trait T {", "macro_rules! m {", "m! {", "m!(", "#[a]", "#![a]", "#!",
-    "///d", "//!d", "//c", "/*", "*/", "/**", "/*!", "{", "}", "(", ")", "[", "]", "<", ">", "->", ";", ",", "\"", "\\", "'",
-    "'a", "'a'", "b'", "b'x'", "r\"", "r#\"", "\"#", "r#fn", "br#\"", "c\"", "#", "!", "x", "1.0", " ", "    ", "\t", "\n",
-    "\r\n", "\n    ", "\n}\n", "é", "😀", "\u{feff}", "\u{2028}", "\u{85}",
+    "fn",
+    "fn a() {",
+    "pub ",
+    "impl X {",
+    "impl<T> Y<{ N }> for Z {",
+    "mod m {",
+    "mod m;",
+    "use a::{b, c};",
+    "const C: u8 = 1;",
+    "static S: [u8; 4] = [0; 4];",
+    "struct S {",
+    "enum E {",
+    "trait T {",
+    "macro_rules! m {",
+    "m! {",
+    "m!(",
+    "#[a]",
+    "#![a]",
+    "#!",
+    "///d",
+    "//!d",
+    "//c",
+    "/*",
+    "*/",
+    "/**",
+    "/*!",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<",
+    ">",
+    "->",
+    ";",
+    ",",
+    "\"",
+    "\\",
+    "'",
+    "'a",
+    "'a'",
+    "b'",
+    "b'x'",
+    "r\"",
+    "r#\"",
+    "\"#",
+    "r#fn",
+    "br#\"",
+    "c\"",
+    "#",
+    "!",
+    "x",
+    "1.0",
+    " ",
+    "    ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\n    ",
+    "\n}\n",
+    "é",
+    "😀",
+    "\u{feff}",
+    "\u{2028}",
+    "\u{85}",
 ];
 
 proptest! {
@@ -97,7 +164,10 @@ fn a_million_levels_of_nesting() {
         (format!("fn f() {{ x = {}y; }}", "-".repeat(n)), n),
         (format!("fn f() {{ x = {}y; }}", "&".repeat(n)), n),
         (format!("fn f() {{ x = {}y; }}", "*".repeat(n)), n),
-        (format!("type T = {}u8{};", "Vec<".repeat(n), ">".repeat(n)), n),
+        (
+            format!("type T = {}u8{};", "Vec<".repeat(n), ">".repeat(n)),
+            n,
+        ),
         ("{[(".repeat(n / 3), 3 * (n / 3)),
         ("!(".repeat(n / 2), n),
         ("mod a {".repeat(n / 7), n / 7),
@@ -106,7 +176,12 @@ fn a_million_levels_of_nesting() {
     for (text, depth) in cases {
         let seg = segment(&text);
         check_invariants(&text, &seg);
-        assert!(nesting_depth(&text) >= depth, "{}…: {} < {depth}", &text[..10], nesting_depth(&text));
+        assert!(
+            nesting_depth(&text) >= depth,
+            "{}…: {} < {depth}",
+            &text[..10],
+            nesting_depth(&text)
+        );
         for s in &seg.segments {
             assert!(nesting_depth(s.text(&text)) >= 1);
         }
@@ -130,22 +205,55 @@ fn nesting_depth_is_linear() {
             nesting_depth(&large);
         });
         // Four times the input: linear is about 4x; quadratic would be 16x.
-        assert!(t_large < t_small * 10 + Duration::from_millis(50), "{unit}: {t_small:?} -> {t_large:?}");
+        assert!(
+            t_large < t_small * 10 + Duration::from_millis(50),
+            "{unit}: {t_small:?} -> {t_large:?}"
+        );
     }
 }
 
 #[test]
 fn segmenting_is_linear_on_pathological_inputs() {
     let units: &[&str] = &[
-        ";", "}", ")", "{", "(", "\"", "'", "#", "r#", "b'", "/*", "*/", "fn x(\n", "fn \n", "mod a {", "impl X {", "    ", "x",
-        "\"\nfn x() {\n", "a::", "'a ", "#![a]", "//!\n", "///\n", "} fn a() {\n", "#[a(\n", "\n}\n", "r#\"\"", "'\\'",
+        ";",
+        "}",
+        ")",
+        "{",
+        "(",
+        "\"",
+        "'",
+        "#",
+        "r#",
+        "b'",
+        "/*",
+        "*/",
+        "fn x(\n",
+        "fn \n",
+        "mod a {",
+        "impl X {",
+        "    ",
+        "x",
+        "\"\nfn x() {\n",
+        "a::",
+        "'a ",
+        "#![a]",
+        "//!\n",
+        "///\n",
+        "} fn a() {\n",
+        "#[a(\n",
+        "\n}\n",
+        "r#\"\"",
+        "'\\'",
     ];
     for unit in units {
         let small = unit.repeat(100_000 / unit.len().max(1));
         let large = unit.repeat(400_000 / unit.len().max(1));
         let t_small = timed(|| check_segmentation_shape(&small));
         let t_large = timed(|| check_segmentation_shape(&large));
-        assert!(t_large < t_small * 10 + Duration::from_millis(100), "{unit:?}: {t_small:?} -> {t_large:?}");
+        assert!(
+            t_large < t_small * 10 + Duration::from_millis(100),
+            "{unit:?}: {t_small:?} -> {t_large:?}"
+        );
     }
 }
 
@@ -158,7 +266,12 @@ fn check_segmentation_shape(text: &str) {
         prev = s.range.end;
     }
     // Runs of stray `;` and `}` share segments, so even these stay small.
-    assert!(seg.segments.len() <= text.len() / 2 + 1, "{} segments for {} bytes", seg.segments.len(), text.len());
+    assert!(
+        seg.segments.len() <= text.len() / 2 + 1,
+        "{} segments for {} bytes",
+        seg.segments.len(),
+        text.len()
+    );
 }
 
 /// Several hundred copies of the fixture (rustfmt-style service code).
@@ -199,7 +312,12 @@ fn ten_megabyte_file() {
     };
     assert!(!seg2.balanced);
     assert_eq!(seg2.segments.len(), seg.segments.len());
-    let differ = seg.segments.iter().zip(&seg2.segments).filter(|(a, b)| a.text(&text) != b.text(&broken)).count();
+    let differ = seg
+        .segments
+        .iter()
+        .zip(&seg2.segments)
+        .filter(|(a, b)| a.text(&text) != b.text(&broken))
+        .count();
     assert_eq!(differ, 1, "only the edited function differs");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
@@ -214,10 +332,17 @@ fn timing_ten_thousand_lines() {
         text.push_str(&FIXTURE.replace("mod tests", &format!("mod tests_{}", text.len())));
     }
     let lines = text.lines().count();
-    let at = text.len() / 2 + text[text.len() / 2..].find("let mut total = 0u64;").unwrap_or_default();
+    let at = text.len() / 2
+        + text[text.len() / 2..]
+            .find("let mut total = 0u64;")
+            .unwrap_or_default();
     let broken = format!("{}{{{}", &text[..at], &text[at..]);
     let quoted = format!("{}\"{}", &text[..at], &text[at..]);
-    for (name, input) in [("valid", &text), ("unbalanced `{` halfway", &broken), ("unterminated string halfway", &quoted)] {
+    for (name, input) in [
+        ("valid", &text),
+        ("unbalanced `{` halfway", &broken),
+        ("unterminated string halfway", &quoted),
+    ] {
         let mut runs: Vec<Duration> = (0..200)
             .map(|_| {
                 timed(|| {

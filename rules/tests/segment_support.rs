@@ -306,15 +306,40 @@ pub fn check_invariants(text: &str, seg: &Segmentation) {
         let mut prev_end = lo;
         for s in segments {
             let r = &s.range;
-            assert!(r.start >= prev_end, "segments overlap or are out of order: {:?} after {}", r, prev_end);
-            assert!(r.start <= r.end && r.end <= hi, "segment {:?} outside {}..{}", r, lo, hi);
-            assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end), "{r:?} not on char boundaries");
-            assert!(r.start < r.end || matches!(s.kind, SegmentKind::Container(_)), "empty segment {r:?}");
+            assert!(
+                r.start >= prev_end,
+                "segments overlap or are out of order: {:?} after {}",
+                r,
+                prev_end
+            );
+            assert!(
+                r.start <= r.end && r.end <= hi,
+                "segment {:?} outside {}..{}",
+                r,
+                lo,
+                hi
+            );
+            assert!(
+                text.is_char_boundary(r.start) && text.is_char_boundary(r.end),
+                "{r:?} not on char boundaries"
+            );
+            assert!(
+                r.start < r.end || matches!(s.kind, SegmentKind::Container(_)),
+                "empty segment {r:?}"
+            );
             if let SegmentKind::Container(c) = &s.kind {
                 assert_eq!(c.header.start, r.start, "header starts the container");
                 assert!(c.header.end <= r.end && c.header.end > c.header.start);
-                assert_eq!(text.as_bytes().get(c.header.end - 1), Some(&b'{'), "header ends with its brace");
-                assert!(c.close.start >= c.header.end && c.close.end <= r.end, "close {:?} in {r:?}", c.close);
+                assert_eq!(
+                    text.as_bytes().get(c.header.end - 1),
+                    Some(&b'{'),
+                    "header ends with its brace"
+                );
+                assert!(
+                    c.close.start >= c.header.end && c.close.end <= r.end,
+                    "close {:?} in {r:?}",
+                    c.close
+                );
                 assert!(c.close.is_empty() || &text[c.close.clone()] == "}");
                 check_level(text, &c.children, c.header.end, c.close.start);
             }
@@ -324,7 +349,10 @@ pub fn check_invariants(text: &str, seg: &Segmentation) {
     check_level(text, &seg.segments, 0, text.len());
     let mut prev = 0;
     for c in &seg.comments {
-        assert!(c.start >= prev && c.start < c.end && c.end <= text.len(), "comment {c:?}");
+        assert!(
+            c.start >= prev && c.start < c.end && c.end <= text.len(),
+            "comment {c:?}"
+        );
         assert!(text.is_char_boundary(c.start) && text.is_char_boundary(c.end));
         prev = c.end;
     }
@@ -344,7 +372,12 @@ pub fn check_invariants(text: &str, seg: &Segmentation) {
     covered.sort_by_key(|r| r.start);
     let inside = |pos: usize| {
         let i = covered.partition_point(|r| r.start <= pos);
-        i > 0 && covered[..i].iter().rev().take(4).any(|r| r.start <= pos && pos < r.end)
+        i > 0
+            && covered[..i]
+                .iter()
+                .rev()
+                .take(4)
+                .any(|r| r.start <= pos && pos < r.end)
     };
     let in_comment = |pos: usize| {
         let i = seg.comments.partition_point(|c| c.start <= pos);
@@ -357,7 +390,13 @@ pub fn check_invariants(text: &str, seg: &Segmentation) {
             if tok.kind.is_comment() {
                 continue;
             }
-            assert!(inside(tok.start), "token {:?} at {} ({:?}) is in no segment", tok.kind, tok.start, &text[tok.start..tok.end]);
+            assert!(
+                inside(tok.start),
+                "token {:?} at {} ({:?}) is in no segment",
+                tok.kind,
+                tok.start,
+                &text[tok.start..tok.end]
+            );
         }
     } else {
         // After recovery the token stream differs (cut strings), so check bytes: a
@@ -367,7 +406,10 @@ pub fn check_invariants(text: &str, seg: &Segmentation) {
                 continue;
             }
             let _ = TokenKind::Ident;
-            assert!(inside(pos), "byte {pos} ({ch:?}) is in no segment and no comment");
+            assert!(
+                inside(pos),
+                "byte {pos} ({ch:?}) is in no segment and no comment"
+            );
         }
     }
 }

@@ -67,7 +67,14 @@ fn bare_parse(files: &[PathBuf], threads: usize) {
 
 fn check(dir: &Path, extra: &[&str]) {
     let status = Command::new(env!("CARGO_BIN_EXE_precept"))
-        .args(["check", "--exit-zero", "--format", "json", "--output-file", "/dev/null"])
+        .args([
+            "check",
+            "--exit-zero",
+            "--format",
+            "json",
+            "--output-file",
+            "/dev/null",
+        ])
         .args(extra)
         .arg(".")
         .current_dir(dir)
@@ -97,7 +104,9 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let per_sec = |d: Duration| lines as f64 / d.as_secs_f64();
 
     let bare = best_of(5, || bare_parse(&files, threads));
@@ -107,8 +116,26 @@ fn main() {
 
     println!("corpus: {FILES} files, {lines} lines, {threads} threads");
     println!("{:<34} {:>10} {:>14}", "pass", "time", "lines/s");
-    println!("{:<34} {:>8.1}ms {:>14.0}", "bare syn::parse_file", bare.as_secs_f64() * 1e3, per_sec(bare));
-    println!("{:<34} {:>8.1}ms {:>14.0}", "precept check, empty cache", cold.as_secs_f64() * 1e3, per_sec(cold));
-    println!("{:<34} {:>8.1}ms {:>14.0}", "precept check, warm cache", warm.as_secs_f64() * 1e3, per_sec(warm));
-    println!("cold check / bare parse speed: {:.0} %", 100.0 * bare.as_secs_f64() / cold.as_secs_f64());
+    println!(
+        "{:<34} {:>8.1}ms {:>14.0}",
+        "bare syn::parse_file",
+        bare.as_secs_f64() * 1e3,
+        per_sec(bare)
+    );
+    println!(
+        "{:<34} {:>8.1}ms {:>14.0}",
+        "precept check, empty cache",
+        cold.as_secs_f64() * 1e3,
+        per_sec(cold)
+    );
+    println!(
+        "{:<34} {:>8.1}ms {:>14.0}",
+        "precept check, warm cache",
+        warm.as_secs_f64() * 1e3,
+        per_sec(warm)
+    );
+    println!(
+        "cold check / bare parse speed: {:.0} %",
+        100.0 * bare.as_secs_f64() / cold.as_secs_f64()
+    );
 }

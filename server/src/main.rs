@@ -1,14 +1,13 @@
-//! The `precept` binary: the command-line interface and (soon) the language server.
+//! The `precept` binary: the command-line interface and the language server.
 //!
 //! Everything here is glue: argument parsing, file walking, output and exit codes.
 //! The analysis itself lives in the `precept-rules` crate, so that `precept check`
 //! and the editor integration report exactly the same findings for the same text.
 
-mod cli;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use precept::cli;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -3,13 +3,18 @@
 
 // precept:allow-file(unwrap-in-boundary): a test harness: failing to set up must fail the test
 
+pub mod lsp;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Path of the `precept` binary of this build, building it if a test runs alone
@@ -19,7 +24,11 @@ pub fn precept_bin() -> &'static Path {
     BIN.get_or_init(|| {
         let exe = std::env::current_exe().unwrap_or_default();
         // target/<profile>/deps/<test-binary>
-        let profile_dir = exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let bin = profile_dir.join(format!("precept{}", std::env::consts::EXE_SUFFIX));
         let status = Command::new(env!("CARGO"))
             .args(["build", "--quiet", "-p", "precept", "--bin", "precept"])
@@ -27,7 +36,10 @@ pub fn precept_bin() -> &'static Path {
             .status();
         match status {
             Ok(s) if s.success() && bin.exists() => bin,
-            Ok(s) => panic!("building precept failed ({s}); expected the binary at {}", bin.display()),
+            Ok(s) => panic!(
+                "building precept failed ({s}); expected the binary at {}",
+                bin.display()
+            ),
             Err(e) => panic!("cannot run cargo to build precept: {e}"),
         }
     })
@@ -47,7 +59,11 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
         .current_dir(dir)
         .env_remove("PRECEPT_LOG")
         .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = match cmd.spawn() {

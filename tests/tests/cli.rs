@@ -12,19 +12,38 @@ fn json(text: &str) -> Value {
 
 #[test]
 fn demo_human_output() {
-    let run = run_in(&repo_root(), &["check", "--no-cache", "--color", "never", "demo"], None);
+    let run = run_in(
+        &repo_root(),
+        &["check", "--no-cache", "--color", "never", "demo"],
+        None,
+    );
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn demo_reports_every_flagship_rule_in_json() {
-    let run = run_in(&repo_root(), &["check", "--no-cache", "--format", "json", "demo"], None);
+    let run = run_in(
+        &repo_root(),
+        &["check", "--no-cache", "--format", "json", "demo"],
+        None,
+    );
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     let findings = json(&run.stdout);
-    let Some(findings) = findings.as_array() else { panic!("not an array") };
-    for rule in ["unwrap-in-boundary", "missing-timeout", "sql-injection", "unused-suppression", "suppression-without-reason"] {
-        assert!(findings.iter().any(|f| f["rule"] == rule), "no {rule} finding");
+    let Some(findings) = findings.as_array() else {
+        panic!("not an array")
+    };
+    for rule in [
+        "unwrap-in-boundary",
+        "missing-timeout",
+        "sql-injection",
+        "unused-suppression",
+        "suppression-without-reason",
+    ] {
+        assert!(
+            findings.iter().any(|f| f["rule"] == rule),
+            "no {rule} finding"
+        );
     }
     for f in findings {
         for key in ["rule", "level", "message", "path", "start", "end", "fix"] {
@@ -32,7 +51,10 @@ fn demo_reports_every_flagship_rule_in_json() {
         }
         assert!(f["start"]["line"].as_u64().unwrap_or(0) >= 1);
         assert!(f["start"]["column"].as_u64().unwrap_or(0) >= 1);
-        assert!(f["path"].as_str().unwrap_or("").starts_with("demo/src/"), "{f}");
+        assert!(
+            f["path"].as_str().unwrap_or("").starts_with("demo/src/"),
+            "{f}"
+        );
     }
     // Deterministic order: by path, then position.
     let keys: Vec<(String, u64, u64)> = findings
@@ -52,24 +74,42 @@ fn demo_reports_every_flagship_rule_in_json() {
 
 #[test]
 fn sarif_is_valid_2_1_0() {
-    let run = run_in(&repo_root(), &["check", "--no-cache", "--format", "sarif", "demo"], None);
+    let run = run_in(
+        &repo_root(),
+        &["check", "--no-cache", "--format", "sarif", "demo"],
+        None,
+    );
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     let sarif = json(&run.stdout);
     assert_eq!(sarif["version"], "2.1.0");
     let run0 = &sarif["runs"][0];
     assert_eq!(run0["columnKind"], "unicodeCodePoints");
-    let rules = run0["tool"]["driver"]["rules"].as_array().cloned().unwrap_or_default();
-    assert!(rules.iter().any(|r| r["id"] == "sql-injection" && r["helpUri"].is_string()));
+    let rules = run0["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(rules
+        .iter()
+        .any(|r| r["id"] == "sql-injection" && r["helpUri"].is_string()));
     let results = run0["results"].as_array().cloned().unwrap_or_default();
     assert!(!results.is_empty());
     for r in &results {
         assert!(r["ruleId"].is_string());
-        assert!(matches!(r["level"].as_str(), Some("error" | "warning" | "note")), "{r}");
+        assert!(
+            matches!(r["level"].as_str(), Some("error" | "warning" | "note")),
+            "{r}"
+        );
         assert!(r["message"]["text"].is_string());
         let loc = &r["locations"][0]["physicalLocation"];
-        assert!(loc["artifactLocation"]["uri"].as_str().unwrap_or("").starts_with("demo/src/"));
+        assert!(loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("demo/src/"));
         for key in ["startLine", "startColumn", "endLine", "endColumn"] {
-            assert!(loc["region"][key].as_u64().unwrap_or(0) >= 1, "{key} in {r}");
+            assert!(
+                loc["region"][key].as_u64().unwrap_or(0) >= 1,
+                "{key} in {r}"
+            );
         }
         assert!(r["partialFingerprints"].is_object());
     }
@@ -79,7 +119,17 @@ fn sarif_is_valid_2_1_0() {
 
 #[test]
 fn github_annotations() {
-    let run = run_in(&repo_root(), &["check", "--no-cache", "--format", "github", "demo/src/db.rs"], None);
+    let run = run_in(
+        &repo_root(),
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "github",
+            "demo/src/db.rs",
+        ],
+        None,
+    );
     assert_eq!(run.code, 1);
     insta::assert_snapshot!(run.stdout);
 }
@@ -87,15 +137,21 @@ fn github_annotations() {
 #[test]
 fn fix_applies_only_safe_fixes_and_converges() {
     let dir = demo_copy();
-    let before = std::fs::read_to_string(dir.path().join("demo/src/handlers.rs")).unwrap_or_default();
+    let before =
+        std::fs::read_to_string(dir.path().join("demo/src/handlers.rs")).unwrap_or_default();
     let run = run_in(dir.path(), &["check", "--fix", "demo"], None);
     assert_eq!(run.code, 1, "unsafe findings remain: {}", run.stderr);
     assert!(run.stdout.contains("Fixed 1 finding"), "{}", run.stdout);
     // The only safe fix in the demo removes the unused suppression.
-    let clients = std::fs::read_to_string(dir.path().join("demo/src/clients.rs")).unwrap_or_default();
+    let clients =
+        std::fs::read_to_string(dir.path().join("demo/src/clients.rs")).unwrap_or_default();
     assert!(!clients.contains("precept:allow(missing-timeout)"));
-    let after = std::fs::read_to_string(dir.path().join("demo/src/handlers.rs")).unwrap_or_default();
-    assert_eq!(before, after, "an unsafe fix was applied without --unsafe-fixes");
+    let after =
+        std::fs::read_to_string(dir.path().join("demo/src/handlers.rs")).unwrap_or_default();
+    assert_eq!(
+        before, after,
+        "an unsafe fix was applied without --unsafe-fixes"
+    );
     // A second run finds nothing left to fix safely.
     let again = run_in(dir.path(), &["check", "--fix", "demo"], None);
     assert!(!again.stdout.contains("Fixed"), "{}", again.stdout);
@@ -104,23 +160,40 @@ fn fix_applies_only_safe_fixes_and_converges() {
 #[test]
 fn unsafe_fixes_apply_and_converge() {
     let dir = demo_copy();
-    let run = run_in(dir.path(), &["check", "--fix", "--unsafe-fixes", "demo"], None);
+    let run = run_in(
+        dir.path(),
+        &["check", "--fix", "--unsafe-fixes", "demo"],
+        None,
+    );
     assert!(run.stdout.contains("Fixed"), "{}", run.stdout);
-    let handlers = std::fs::read_to_string(dir.path().join("demo/src/handlers.rs")).unwrap_or_default();
+    let handlers =
+        std::fs::read_to_string(dir.path().join("demo/src/handlers.rs")).unwrap_or_default();
     assert!(handlers.contains(".bind(search.customer)"), "{handlers}");
     assert!(handlers.contains("WHERE customer = $1"), "{handlers}");
     assert!(handlers.contains("fetch_all(&pool).await?"), "{handlers}");
-    let clients = std::fs::read_to_string(dir.path().join("demo/src/clients.rs")).unwrap_or_default();
-    assert!(clients.contains(".timeout(Duration::from_secs(30)).build()"), "{clients}");
+    let clients =
+        std::fs::read_to_string(dir.path().join("demo/src/clients.rs")).unwrap_or_default();
+    assert!(
+        clients.contains(".timeout(Duration::from_secs(30)).build()"),
+        "{clients}"
+    );
     // Converged: nothing fixable is left.
-    let check = run_in(dir.path(), &["check", "--no-cache", "--format", "json", "demo"], None);
+    let check = run_in(
+        dir.path(),
+        &["check", "--no-cache", "--format", "json", "demo"],
+        None,
+    );
     let findings = json(&check.stdout);
     let fixable: Vec<&Value> = findings
         .as_array()
         .map(|a| a.iter().filter(|f| !f["fix"].is_null()).collect())
         .unwrap_or_default();
     assert!(fixable.is_empty(), "fixable findings remain: {fixable:?}");
-    let again = run_in(dir.path(), &["check", "--fix", "--unsafe-fixes", "demo"], None);
+    let again = run_in(
+        dir.path(),
+        &["check", "--fix", "--unsafe-fixes", "demo"],
+        None,
+    );
     assert!(!again.stdout.contains("Fixed"), "{}", again.stdout);
 }
 
@@ -130,7 +203,13 @@ fn stdin_is_checked_as_the_named_file() {
     let dir = demo_copy();
     let run = run_in(
         dir.path(),
-        &["check", "--format", "json", "--stdin-filename", "demo/src/extra.rs"],
+        &[
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "demo/src/extra.rs",
+        ],
         Some(src),
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -138,7 +217,11 @@ fn stdin_is_checked_as_the_named_file() {
     assert_eq!(findings[0]["rule"], "unwrap-in-boundary");
     assert_eq!(findings[0]["path"], "demo/src/extra.rs");
     // As a test file, the same text is clean.
-    let run = run_in(dir.path(), &["check", "--stdin-filename", "demo/tests/extra.rs"], Some(src));
+    let run = run_in(
+        dir.path(),
+        &["check", "--stdin-filename", "demo/tests/extra.rs"],
+        Some(src),
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
@@ -147,28 +230,60 @@ fn exit_codes() {
     let root = repo_root();
     let missing = run_in(&root, &["check", "no/such/path"], None);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("no/such/path"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no/such/path"),
+        "{}",
+        missing.stderr
+    );
 
     let zero = run_in(&root, &["check", "--no-cache", "--exit-zero", "demo"], None);
     assert_eq!(zero.code, 0);
 
     // Only warnings in this file: failing at `error` passes.
-    let errors_only = run_in(&root, &["check", "--no-cache", "--fail-level", "error", "demo/src/jobs.rs"], None);
+    let errors_only = run_in(
+        &root,
+        &[
+            "check",
+            "--no-cache",
+            "--fail-level",
+            "error",
+            "demo/src/jobs.rs",
+        ],
+        None,
+    );
     assert_eq!(errors_only.code, 0, "{}", errors_only.stdout);
 
     let unknown = run_in(&root, &["check", "--select", "no-such-rule", "demo"], None);
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("no-such-rule"));
 
-    let selected = run_in(&root, &["check", "--no-cache", "--select", "missing-timeout", "--format", "json", "demo"], None);
+    let selected = run_in(
+        &root,
+        &[
+            "check",
+            "--no-cache",
+            "--select",
+            "missing-timeout",
+            "--format",
+            "json",
+            "demo",
+        ],
+        None,
+    );
     let findings = json(&selected.stdout);
-    assert!(findings.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|f| f["rule"] == "missing-timeout")));
+    assert!(findings
+        .as_array()
+        .is_some_and(|a| !a.is_empty() && a.iter().all(|f| f["rule"] == "missing-timeout")));
 }
 
 #[test]
 fn invalid_config_is_a_clear_error() {
     let dir = demo_copy();
-    std::fs::write(dir.path().join("demo/precept.toml"), "[rules]\nunwarp-in-boundary = \"error\"\n").unwrap_or(());
+    std::fs::write(
+        dir.path().join("demo/precept.toml"),
+        "[rules]\nunwarp-in-boundary = \"error\"\n",
+    )
+    .unwrap_or(());
     let run = run_in(dir.path(), &["check", "demo"], None);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("precept.toml:2:"), "{}", run.stderr);
@@ -181,22 +296,51 @@ fn bad_files_are_skipped_with_a_message() {
     let src = dir.path().join("demo/src");
     std::fs::write(src.join("latin1.rs"), [0x66u8, 0x6e, 0x20, 0xe9, 0xff]).unwrap_or(());
     std::fs::write(src.join("huge.rs"), "// x\n".repeat(500_000)).unwrap_or(());
-    let run = run_in(dir.path(), &["check", "--no-cache", "--exit-zero", "demo"], None);
+    let run = run_in(
+        dir.path(),
+        &["check", "--no-cache", "--exit-zero", "demo"],
+        None,
+    );
     assert_eq!(run.code, 0);
-    assert!(run.stderr.contains("latin1.rs: not valid UTF-8; skipped"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("latin1.rs: not valid UTF-8; skipped"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("huge.rs: file is"), "{}", run.stderr);
-    assert_eq!(run.stderr.matches("latin1.rs").count(), 1, "reported once: {}", run.stderr);
-    assert!(run.stdout.contains("sql-injection"), "the run went on: {}", run.stdout);
+    assert_eq!(
+        run.stderr.matches("latin1.rs").count(),
+        1,
+        "reported once: {}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("sql-injection"),
+        "the run went on: {}",
+        run.stdout
+    );
 }
 
 #[test]
 fn deep_nesting_does_not_crash() {
     let dir = demo_copy();
-    let deep = format!("pub fn f() -> u8 {{ {}1{} }}\n", "(".repeat(50_000), ")".repeat(50_000));
+    let deep = format!(
+        "pub fn f() -> u8 {{ {}1{} }}\n",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
     std::fs::write(dir.path().join("demo/src/deep.rs"), deep).unwrap_or(());
-    let blocks = format!("pub fn g() {{ {} {} }}\n", "{".repeat(50_000), "}".repeat(50_000));
+    let blocks = format!(
+        "pub fn g() {{ {} {} }}\n",
+        "{".repeat(50_000),
+        "}".repeat(50_000)
+    );
     std::fs::write(dir.path().join("demo/src/blocks.rs"), blocks).unwrap_or(());
-    let run = run_in(dir.path(), &["check", "--no-cache", "--exit-zero", "demo"], None);
+    let run = run_in(
+        dir.path(),
+        &["check", "--no-cache", "--exit-zero", "demo"],
+        None,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("nests too deeply"), "{}", run.stderr);
 }
@@ -217,10 +361,18 @@ fn excluded_paths_are_skipped_unless_named() {
     let dir = demo_copy();
     let demo = dir.path().join("demo");
     std::fs::write(demo.join("precept.toml"), "exclude = [\"src/db.rs\"]\n").unwrap_or(());
-    let walk = run_in(&demo, &["check", "--no-cache", "--format", "json", "."], None);
+    let walk = run_in(
+        &demo,
+        &["check", "--no-cache", "--format", "json", "."],
+        None,
+    );
     assert!(!walk.stdout.contains("src/db.rs"), "{}", walk.stdout);
     assert!(walk.stdout.contains("src/handlers.rs"), "{}", walk.stdout);
-    let named = run_in(&demo, &["check", "--no-cache", "--format", "json", "src/db.rs"], None);
+    let named = run_in(
+        &demo,
+        &["check", "--no-cache", "--format", "json", "src/db.rs"],
+        None,
+    );
     assert!(named.stdout.contains("src/db.rs"), "{}", named.stdout);
 }
 
@@ -251,7 +403,15 @@ fn config_command_shows_sources() {
 fn help_is_helpful() {
     let run = run_in(&repo_root(), &["check", "--help"], None);
     assert_eq!(run.code, 0);
-    for flag in ["--fix", "--unsafe-fixes", "--format", "--select", "--stdin-filename", "--fail-level", "--no-cache"] {
+    for flag in [
+        "--fix",
+        "--unsafe-fixes",
+        "--format",
+        "--select",
+        "--stdin-filename",
+        "--fail-level",
+        "--no-cache",
+    ] {
         assert!(run.stdout.contains(flag), "--help lacks {flag}");
     }
 }

@@ -30,17 +30,29 @@ pub fn node_range(node: &impl Spanned) -> Range<usize> {
 pub fn is_literal_only(expr: &syn::Expr) -> bool {
     match expr {
         syn::Expr::Lit(_) => true,
-        syn::Expr::Path(p) => p.qself.is_none() && p.path.segments.last().is_some_and(|s| is_const_name(&s.ident.to_string())),
+        syn::Expr::Path(p) => {
+            p.qself.is_none()
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| is_const_name(&s.ident.to_string()))
+        }
         // A constructor or parser fed only literals (`Regex::new("^a+$")`). Other
         // calls read the world (`env::var("X")`) however literal their arguments.
         syn::Expr::Call(c) => {
             let constructor = match &*c.func {
-                syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| is_pure_constructor(&s.ident.to_string())),
+                syn::Expr::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| is_pure_constructor(&s.ident.to_string())),
                 _ => false,
             };
             constructor && !c.args.is_empty() && c.args.iter().all(is_literal_only)
         }
-        syn::Expr::MethodCall(m) => is_literal_only(&m.receiver) && m.args.iter().all(is_literal_only),
+        syn::Expr::MethodCall(m) => {
+            is_literal_only(&m.receiver) && m.args.iter().all(is_literal_only)
+        }
         syn::Expr::Reference(r) => is_literal_only(&r.expr),
         syn::Expr::Paren(p) => is_literal_only(&p.expr),
         syn::Expr::Group(g) => is_literal_only(&g.expr),
@@ -49,9 +61,12 @@ pub fn is_literal_only(expr: &syn::Expr) -> bool {
         syn::Expr::Cast(c) => is_literal_only(&c.expr),
         syn::Expr::Tuple(t) => t.elems.iter().all(is_literal_only),
         syn::Expr::Array(a) => a.elems.iter().all(is_literal_only),
-        syn::Expr::Macro(m) => {
-            m.mac.path.segments.last().is_some_and(|s| s.ident == "concat" || s.ident == "stringify")
-        }
+        syn::Expr::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "concat" || s.ident == "stringify"),
         _ => false,
     }
 }
@@ -60,19 +75,32 @@ pub fn is_literal_only(expr: &syn::Expr) -> bool {
 fn is_pure_constructor(name: &str) -> bool {
     matches!(
         name,
-        "new" | "from" | "try_from" | "try_new" | "from_str" | "from_static" | "from_bytes" | "parse" | "parse_str" | "from_utf8"
+        "new"
+            | "from"
+            | "try_from"
+            | "try_new"
+            | "from_str"
+            | "from_static"
+            | "from_bytes"
+            | "parse"
+            | "parse_str"
+            | "from_utf8"
     )
 }
 
 /// `SCREAMING_CASE` names are constants or statics by convention.
 pub fn is_const_name(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The last path segment of a function's declared return type (`Result`, `Option`, …).
 pub fn return_type_name(sig: &syn::Signature) -> Option<String> {
-    let syn::ReturnType::Type(_, ty) = &sig.output else { return None };
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
     type_last_name(ty)
 }
 
@@ -133,7 +161,10 @@ pub fn is_receiver_of(parent: Option<&syn::Expr>, expr: &syn::Expr) -> bool {
 /// it is imported from std or tokio, the full path otherwise.
 pub fn duration_path(cx: &crate::walk::Cx<'_, '_>) -> &'static str {
     let r = cx.resolve_names(&["Duration"]);
-    if r.is(&["std", "time", "Duration"]) || r.is(&["tokio", "time", "Duration"]) || r.is(&["core", "time", "Duration"]) {
+    if r.is(&["std", "time", "Duration"])
+        || r.is(&["tokio", "time", "Duration"])
+        || r.is(&["core", "time", "Duration"])
+    {
         "Duration"
     } else {
         "std::time::Duration"

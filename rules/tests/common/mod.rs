@@ -16,7 +16,11 @@ use precept_rules::suppress::Date;
 pub const ROOT: &str = "/fixture";
 
 /// The fixed "today" of all rule tests, so expiry tests do not rot.
-pub const TODAY: Date = Date { year: 2026, month: 11, day: 22 };
+pub const TODAY: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 22,
+};
 
 /// A fixture's header: `// fixture-path: src/x.rs`, `// fixture-deps: a@1[f1 f2], b@0.12`,
 /// and `// fixture-config:` lines that together form a precept.toml.
@@ -29,14 +33,23 @@ pub struct Header {
 }
 
 pub fn parse_header(text: &str) -> Header {
-    let mut h = Header { path: "src/lib.rs".to_owned(), ..Header::default() };
+    let mut h = Header {
+        path: "src/lib.rs".to_owned(),
+        ..Header::default()
+    };
     for line in text.lines().take_while(|l| l.starts_with("//")) {
         if let Some(p) = line.strip_prefix("// fixture-path:") {
             h.path = p.trim().to_owned();
         } else if let Some(d) = line.strip_prefix("// fixture-deps:") {
             for dep in d.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let (name_ver, features) = match dep.split_once('[') {
-                    Some((nv, f)) => (nv, f.trim_end_matches(']').split_whitespace().map(str::to_owned).collect()),
+                    Some((nv, f)) => (
+                        nv,
+                        f.trim_end_matches(']')
+                            .split_whitespace()
+                            .map(str::to_owned)
+                            .collect(),
+                    ),
                     None => (dep, Vec::new()),
                 };
                 let (name, ver) = name_ver.split_once('@').unwrap_or((name_ver, "1"));
@@ -57,7 +70,11 @@ pub fn default_deps() -> Vec<(String, String, Vec<String>)> {
     vec![
         ("tokio".into(), "1".into(), vec!["full".into()]),
         ("reqwest".into(), "0.12".into(), vec![]),
-        ("sqlx".into(), "0.8".into(), vec!["postgres".into(), "runtime-tokio".into()]),
+        (
+            "sqlx".into(),
+            "0.8".into(),
+            vec!["postgres".into(), "runtime-tokio".into()],
+        ),
         ("axum".into(), "0.8".into(), vec![]),
         ("tonic".into(), "0.12".into(), vec![]),
         ("tracing".into(), "0.1".into(), vec![]),
@@ -69,24 +86,38 @@ pub fn manifest(deps: &[(String, String, Vec<String>)]) -> String {
     let mut m = String::from("[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n");
     for (name, ver, features) in deps {
         let feats: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
-        m.push_str(&format!("{name} = {{ version = \"{ver}\", features = [{}] }}\n", feats.join(", ")));
+        m.push_str(&format!(
+            "{name} = {{ version = \"{ver}\", features = [{}] }}\n",
+            feats.join(", ")
+        ));
     }
     m
 }
 
 pub fn context(header: &Header) -> FileContext {
     let root = PathBuf::from(ROOT);
-    let deps = if header.deps.is_empty() { default_deps() } else { header.deps.clone() };
+    let deps = if header.deps.is_empty() {
+        default_deps()
+    } else {
+        header.deps.clone()
+    };
     let manifest_path = root.join("Cargo.toml");
     let facts = match CrateFacts::parse(&manifest_path, &manifest(&deps), None, None) {
         Ok(f) => f,
         Err(e) => panic!("fixture manifest: {e}"),
     };
-    let facts = CrateFacts { has_main: facts.has_main || header.has_main, ..facts };
+    let facts = CrateFacts {
+        has_main: facts.has_main || header.has_main,
+        ..facts
+    };
     let config = if header.config.is_empty() {
         Config::default_for(&root)
     } else {
-        match Config::parse_precept_toml(&header.config, &root.join("precept.toml"), &precept_rules::registry::is_known) {
+        match Config::parse_precept_toml(
+            &header.config,
+            &root.join("precept.toml"),
+            &precept_rules::registry::is_known,
+        ) {
             Ok(c) => c,
             Err(e) => panic!("fixture config: {e}"),
         }

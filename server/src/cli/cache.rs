@@ -45,7 +45,11 @@ impl DiskCache {
             .filter(|s| s.format == FORMAT && s.version == env!("CARGO_PKG_VERSION"))
             .map(|s| s.entries)
             .unwrap_or_default();
-        DiskCache { path, old, new: Mutex::new(HashMap::new()) }
+        DiskCache {
+            path,
+            old,
+            new: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn key(&self, display_path: &str, text: &str, ctx: &FileContext) -> u64 {
@@ -86,14 +90,28 @@ impl DiskCache {
             }
             entries.entry(k).or_insert(v);
         }
-        let dir = self.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let dir = self
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let ignore = dir.join(".gitignore");
         if !ignore.exists() {
-            std::fs::write(&ignore, "# Created by precept; the cache is local to this machine.\n*\n")?;
+            std::fs::write(
+                &ignore,
+                "# Created by precept; the cache is local to this machine.\n*\n",
+            )?;
         }
-        let stored = Stored { format: FORMAT, version: env!("CARGO_PKG_VERSION").to_owned(), entries };
-        let tmp = self.path.with_extension(format!("json.{}.tmp", std::process::id()));
+        let stored = Stored {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            entries,
+        };
+        let tmp = self
+            .path
+            .with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(&tmp, serde_json::to_vec(&stored)?)?;
         std::fs::rename(&tmp, &self.path)?;
         Ok(())

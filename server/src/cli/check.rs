@@ -126,7 +126,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         return run_stdin(&args, &resolver, &cwd, stdin_path);
     }
 
-    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let roots = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     for root in &roots {
         if !root.exists() {
             bail!("{}: no such file or directory", root.display());
@@ -134,14 +138,21 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let files = collect_files(&roots, &resolver)?;
 
-    let cache = if args.no_cache || args.fix { None } else { Some(DiskCache::open(&cwd)) };
+    let cache = if args.no_cache || args.fix {
+        None
+    } else {
+        Some(DiskCache::open(&cwd))
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_SIZE)
         .thread_name(|i| format!("precept-check-{i}"))
         .build()
         .context("cannot start worker threads")?;
     let results: Vec<Result<Option<Checked>, Skipped>> = pool.install(|| {
-        files.par_iter().map(|file| check_file(file, &cwd, &resolver, &args, cache.as_ref())).collect()
+        files
+            .par_iter()
+            .map(|file| check_file(file, &cwd, &resolver, &args, cache.as_ref()))
+            .collect()
     });
 
     let mut reports = Vec::new();
@@ -154,8 +165,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 checked_files += 1;
                 fixed += c.fixed;
                 let fail_level = args.fail_level.unwrap_or(c.fail_level);
-                fail |= c.findings.iter().any(|f| !f.suppressed && f.level >= fail_level);
-                reports.push(FileReport { path: c.display, text: c.text, findings: c.findings });
+                fail |= c
+                    .findings
+                    .iter()
+                    .any(|f| !f.suppressed && f.level >= fail_level);
+                reports.push(FileReport {
+                    path: c.display,
+                    text: c.text,
+                    findings: c.findings,
+                });
             }
             Ok(None) => {}
             Err(s) => eprintln!("warning: {}: {}; skipped", s.display, s.reason),
@@ -172,16 +190,32 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for r in &mut reports {
         r.findings.retain(|f| f.level >= args.min_level);
     }
-    emit(&args, &reports, checked_files, fixed)?;
-    Ok(if fail && !args.exit_zero { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let docs_url = resolver
+        .config_for_dir(&cwd)
+        .ok()
+        .and_then(|c| c.docs_url.clone());
+    emit(&args, &reports, checked_files, fixed, docs_url)?;
+    Ok(if fail && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn emit(args: &CheckArgs, reports: &[FileReport], checked_files: usize, fixed: usize) -> anyhow::Result<()> {
+fn emit(
+    args: &CheckArgs,
+    reports: &[FileReport],
+    checked_files: usize,
+    fixed: usize,
+    docs_url: Option<String>,
+) -> anyhow::Result<()> {
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => {
-            args.output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            args.output_file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
         }
     };
     let format = match args.format {
@@ -190,11 +224,14 @@ fn emit(args: &CheckArgs, reports: &[FileReport], checked_files: usize, fixed: u
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Github => Format::Github,
     };
-    let opts = RenderOptions { color, docs_url: None };
+    let opts = RenderOptions { color, docs_url };
     let mut text = output::render(format, reports, &opts);
     if matches!(format, Format::Human) {
         if fixed > 0 {
-            text.push_str(&format!("Fixed {fixed} finding{}.\n", if fixed == 1 { "" } else { "s" }));
+            text.push_str(&format!(
+                "Fixed {fixed} finding{}.\n",
+                if fixed == 1 { "" } else { "s" }
+            ));
         }
         text.push_str(&output::summary(reports, checked_files));
         if !text.ends_with('\n') {
@@ -205,13 +242,18 @@ fn emit(args: &CheckArgs, reports: &[FileReport], checked_files: usize, fixed: u
         text.push_str(&output::statistics(reports));
     }
     match &args.output_file {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
         None => write_stdout(&text),
     }
 }
 
 /// `--select` and `--ignore` as per-rule levels laid over the configuration.
-fn rule_selection(select: &[String], ignore: &[String]) -> anyhow::Result<BTreeMap<String, Severity>> {
+fn rule_selection(
+    select: &[String],
+    ignore: &[String],
+) -> anyhow::Result<BTreeMap<String, Severity>> {
     for id in select.iter().chain(ignore) {
         if !registry::is_known(id) {
             bail!("unknown rule `{id}`; `precept rules` lists them");
@@ -263,7 +305,9 @@ fn collect_files(roots: &[PathBuf], resolver: &Resolver) -> anyhow::Result<Vec<P
                 }
             };
             let path = entry.path();
-            if !entry.file_type().is_some_and(|t| t.is_file()) || path.extension().is_none_or(|e| e != "rs") {
+            if !entry.file_type().is_some_and(|t| t.is_file())
+                || path.extension().is_none_or(|e| e != "rs")
+            {
                 continue;
             }
             let abs = precept_rules::workspace::absolute(path);
@@ -290,7 +334,9 @@ fn display_path(path: &Path, cwd: &Path) -> String {
 }
 
 fn is_generated(text: &str) -> bool {
-    text.lines().take(10).any(|l| l.trim_start().starts_with("//") && l.contains("@generated"))
+    text.lines()
+        .take(10)
+        .any(|l| l.trim_start().starts_with("//") && l.contains("@generated"))
 }
 
 fn check_file(
@@ -301,12 +347,20 @@ fn check_file(
     cache: Option<&DiskCache>,
 ) -> Result<Option<Checked>, Skipped> {
     let display = display_path(path, cwd);
-    let skip = |reason: String| Skipped { display: display.clone(), reason };
-    let ctx = resolver.context_for(path).map_err(|e| skip(format!("{e}")))?;
+    let skip = |reason: String| Skipped {
+        display: display.clone(),
+        reason,
+    };
+    let ctx = resolver
+        .context_for(path)
+        .map_err(|e| skip(format!("{e}")))?;
     let limit = ctx.config.max_file_size;
     let meta = std::fs::metadata(path).map_err(|e| skip(format!("cannot read: {e}")))?;
     if meta.len() > limit {
-        return Err(skip(format!("file is {} bytes, over the {limit}-byte limit (max-file-size)", meta.len())));
+        return Err(skip(format!(
+            "file is {} bytes, over the {limit}-byte limit (max-file-size)",
+            meta.len()
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| skip("not valid UTF-8".to_owned()))?;
@@ -317,14 +371,27 @@ fn check_file(
     if args.fix {
         let (text, findings, fixed) = fix_loop(text, &ctx, args.unsafe_fixes);
         if fixed > 0 {
-            std::fs::write(path, text.as_bytes()).map_err(|e| skip(format!("cannot write fixes: {e}")))?;
+            std::fs::write(path, text.as_bytes())
+                .map_err(|e| skip(format!("cannot write fixes: {e}")))?;
         }
-        return Ok(Some(Checked { display, text: text.into(), findings, fail_level, fixed }));
+        return Ok(Some(Checked {
+            display,
+            text: text.into(),
+            findings,
+            fail_level,
+            fixed,
+        }));
     }
     let key = cache.map(|c| c.key(&display, &text, &ctx));
     if let (Some(cache), Some(key)) = (cache, key) {
         if let Some(findings) = cache.get(key) {
-            return Ok(Some(Checked { display, text: text.into(), findings, fail_level, fixed: 0 }));
+            return Ok(Some(Checked {
+                display,
+                text: text.into(),
+                findings,
+                fail_level,
+                fixed: 0,
+            }));
         }
     }
     let analysis = Analyzer::new().analyze(&text, &ctx);
@@ -332,12 +399,21 @@ fn check_file(
     if let (Some(cache), Some(key)) = (cache, key) {
         cache.put(key, analysis.findings.clone());
     }
-    Ok(Some(Checked { display, text: text.into(), findings: analysis.findings, fail_level, fixed: 0 }))
+    Ok(Some(Checked {
+        display,
+        text: text.into(),
+        findings: analysis.findings,
+        fail_level,
+        fixed: 0,
+    }))
 }
 
 fn log_problems(display: &str, analysis: &precept_rules::analysis::Analysis) {
     for range in &analysis.too_deep {
-        eprintln!("warning: {display}: an item at byte {} nests too deeply to check; skipped", range.start);
+        eprintln!(
+            "warning: {display}: an item at byte {} nests too deeply to check; skipped",
+            range.start
+        );
     }
     for (range, panic) in &analysis.panics {
         eprintln!(
@@ -349,8 +425,16 @@ fn log_problems(display: &str, analysis: &precept_rules::analysis::Analysis) {
 
 /// Apply fixes round by round until nothing changes. Returns the final text, its
 /// findings and how many fixes were applied.
-fn fix_loop(mut text: String, ctx: &FileContext, unsafe_fixes: bool) -> (String, Vec<Finding>, usize) {
-    let min = if unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
+fn fix_loop(
+    mut text: String,
+    ctx: &FileContext,
+    unsafe_fixes: bool,
+) -> (String, Vec<Finding>, usize) {
+    let min = if unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
     let mut total = 0;
     let mut analyzer = Analyzer::new();
     for _ in 0..MAX_ROUNDS {
@@ -366,10 +450,19 @@ fn fix_loop(mut text: String, ctx: &FileContext, unsafe_fixes: bool) -> (String,
     (text, findings, total)
 }
 
-fn run_stdin(args: &CheckArgs, resolver: &Resolver, cwd: &Path, path: &Path) -> anyhow::Result<ExitCode> {
+fn run_stdin(
+    args: &CheckArgs,
+    resolver: &Resolver,
+    cwd: &Path,
+    path: &Path,
+) -> anyhow::Result<ExitCode> {
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).context("cannot read stdin as UTF-8 text")?;
-    let ctx = resolver.context_for(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("cannot read stdin as UTF-8 text")?;
+    let ctx = resolver
+        .context_for(path)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let display = display_path(path, cwd);
     let fail_level = args.fail_level.unwrap_or(ctx.config.fail_level);
     let result = precept_rules::analysis::with_stack(|| {
@@ -382,15 +475,27 @@ fn run_stdin(args: &CheckArgs, resolver: &Resolver, cwd: &Path, path: &Path) -> 
             (text.clone(), analysis.findings)
         }
     });
-    let Some((text, findings)) = result else { bail!("analysis failed") };
-    let fail = findings.iter().any(|f| !f.suppressed && f.level >= fail_level);
+    let Some((text, findings)) = result else {
+        bail!("analysis failed")
+    };
+    let fail = findings
+        .iter()
+        .any(|f| !f.suppressed && f.level >= fail_level);
     if args.fix {
         write_stdout(&text)?;
     } else {
         let mut findings = findings;
         findings.retain(|f| f.level >= args.min_level);
-        let reports = vec![FileReport { path: display, text: text.into(), findings }];
-        emit(args, &reports, 1, 0)?;
+        let reports = vec![FileReport {
+            path: display,
+            text: text.into(),
+            findings,
+        }];
+        emit(args, &reports, 1, 0, ctx.config.docs_url.clone())?;
     }
-    Ok(if fail && !args.exit_zero { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if fail && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -69,7 +69,11 @@ pub fn init_logging(level: Option<&str>) {
         (None, None) => EnvFilter::try_new("warn"),
     }
     .unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -104,11 +108,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !path.exists() {
                 bail!("{}: no such file or directory", path.display());
             }
-            let abs = std::path::absolute(&path).with_context(|| format!("cannot resolve {}", path.display()))?;
+            let abs = std::path::absolute(&path)
+                .with_context(|| format!("cannot resolve {}", path.display()))?;
             let config = if abs.is_dir() {
-                precept_rules::config::discover_from_dir(&abs, &precept_rules::config::read_from_disk, &registry::is_known)
+                precept_rules::config::discover_from_dir(
+                    &abs,
+                    &precept_rules::config::read_from_disk,
+                    &registry::is_known,
+                )
             } else {
-                precept_rules::config::discover(&abs, &precept_rules::config::read_from_disk, &registry::is_known)
+                precept_rules::config::discover(
+                    &abs,
+                    &precept_rules::config::read_from_disk,
+                    &registry::is_known,
+                )
             };
             match config {
                 Ok(config) => {
@@ -119,7 +132,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Server => {
-            bail!("the language server is not available in this build yet; use `precept check`")
+            crate::lsp::run_stdio()?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -154,7 +168,10 @@ fn list_rules(format: ListFormat) -> anyhow::Result<String> {
         }
         ListFormat::Human => {
             let width = rules.iter().map(|r| r.meta().id.len()).max().unwrap_or(0);
-            let mut out = format!("{:width$}  {:15}  {:7}  {:9}  summary\n", "rule", "category", "level", "fix");
+            let mut out = format!(
+                "{:width$}  {:15}  {:7}  {:9}  summary\n",
+                "rule", "category", "level", "fix"
+            );
             for r in rules {
                 let m = r.meta();
                 out.push_str(&format!(

@@ -48,7 +48,9 @@
 
 use crate::imports::Resolved;
 use crate::rule::{Applicability, Category, Edit, Finding, Fix, FixAvailability, Level, RuleMeta};
-use crate::rules::util::{call_range, chain, duration_path, method_call_range, node_range, return_type_name};
+use crate::rules::util::{
+    call_range, chain, duration_path, method_call_range, node_range, return_type_name,
+};
 use crate::walk::{Cx, Rule, Sink};
 
 pub struct MissingTimeout;
@@ -84,12 +86,17 @@ impl Rule for MissingTimeout {
 }
 
 fn check_call(cx: &Cx<'_, '_>, call: &syn::ExprCall, out: &mut Sink<'_>) {
-    let Some(path) = cx.resolve_call(call) else { return };
+    let Some(path) = cx.resolve_call(call) else {
+        return;
+    };
     if path.is(&["reqwest", "Client", "new"]) {
         if wrapped_in_timeout(cx) {
             return;
         }
-        let finding = out.report(call_range(call), "HTTP client built without a timeout; requests can wait forever");
+        let finding = out.report(
+            call_range(call),
+            "HTTP client built without a timeout; requests can wait forever",
+        );
         client_new_fix(cx, call, finding);
     } else if path.is(&["reqwest", "get"]) {
         if wrapped_in_timeout(cx) {
@@ -103,8 +110,11 @@ fn check_call(cx: &Cx<'_, '_>, call: &syn::ExprCall, out: &mut Sink<'_>) {
         if wrapped_in_timeout(cx) {
             return;
         }
-        out.report(call_range(call), "TCP connect without a timeout; wrap it in `tokio::time::timeout`").level =
-            Level::Info;
+        out.report(
+            call_range(call),
+            "TCP connect without a timeout; wrap it in `tokio::time::timeout`",
+        )
+        .level = Level::Info;
     } else if path.is(&["std", "net", "TcpStream", "connect"]) {
         out.report(
             call_range(call),
@@ -115,25 +125,38 @@ fn check_call(cx: &Cx<'_, '_>, call: &syn::ExprCall, out: &mut Sink<'_>) {
 }
 
 fn client_new_fix(cx: &Cx<'_, '_>, call: &syn::ExprCall, finding: &mut Finding) {
-    if cx.in_closure() || cx.enclosing_fn().and_then(return_type_name).as_deref() != Some("Result") {
+    if cx.in_closure() || cx.enclosing_fn().and_then(return_type_name).as_deref() != Some("Result")
+    {
         return;
     }
-    let syn::Expr::Path(p) = &*call.func else { return };
-    let Some(last) = p.path.segments.last() else { return };
+    let syn::Expr::Path(p) = &*call.func else {
+        return;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return;
+    };
     let start = cx.span_range(last.ident.span()).start;
     let end = cx.span_range(call.paren_token.span.close()).end;
     let duration = duration_path(cx);
     finding.fix = Some(Fix::new(
         format!("Build the client with a {DEFAULT_SECS} s timeout"),
         Applicability::Unsafe,
-        vec![Edit::replace(start..end, format!("builder().timeout({duration}::from_secs({DEFAULT_SECS})).build()?"))],
+        vec![Edit::replace(
+            start..end,
+            format!("builder().timeout({duration}::from_secs({DEFAULT_SECS})).build()?"),
+        )],
     ));
 }
 
 /// Builder chains: flag at the call that finishes the chain (`build` for reqwest,
 /// `connect`/`connect_lazy` for tonic), so a builder kept in a variable and
 /// configured later is never judged half-way.
-fn check_chain_end(cx: &Cx<'_, '_>, expr: &syn::Expr, mc: &syn::ExprMethodCall, out: &mut Sink<'_>) {
+fn check_chain_end(
+    cx: &Cx<'_, '_>,
+    expr: &syn::Expr,
+    mc: &syn::ExprMethodCall,
+    out: &mut Sink<'_>,
+) {
     let method = mc.method.to_string();
     let kind = match method.as_str() {
         "build" => Kind::Reqwest,
@@ -142,29 +165,47 @@ fn check_chain_end(cx: &Cx<'_, '_>, expr: &syn::Expr, mc: &syn::ExprMethodCall, 
     };
     let (calls, base) = chain(expr);
     let syn::Expr::Call(start) = base else { return };
-    let Some(path) = cx.resolve_call(start) else { return };
+    let Some(path) = cx.resolve_call(start) else {
+        return;
+    };
     let matches_start = match kind {
-        Kind::Reqwest => path.is(&["reqwest", "Client", "builder"]) || path.is(&["reqwest", "ClientBuilder", "new"]),
+        Kind::Reqwest => {
+            path.is(&["reqwest", "Client", "builder"])
+                || path.is(&["reqwest", "ClientBuilder", "new"])
+        }
         Kind::Tonic => is_tonic_builder(&path),
     };
     if !matches_start {
         return;
     }
     // `calls[0]` is the finishing call itself; a timeout must be set before it.
-    if calls.iter().any(|c| c.method.to_string().contains("timeout")) || wrapped_in_timeout(cx) {
+    if calls
+        .iter()
+        .any(|c| c.method.to_string().contains("timeout"))
+        || wrapped_in_timeout(cx)
+    {
         return;
     }
     let range = node_range(start).start..method_call_range(mc).end;
     let (message, title) = match kind {
-        Kind::Reqwest => ("HTTP client built without a timeout; requests can wait forever", "Add a 30 s timeout"),
-        Kind::Tonic => ("gRPC channel connected without a timeout; calls can wait forever", "Add a 30 s timeout"),
+        Kind::Reqwest => (
+            "HTTP client built without a timeout; requests can wait forever",
+            "Add a 30 s timeout",
+        ),
+        Kind::Tonic => (
+            "gRPC channel connected without a timeout; calls can wait forever",
+            "Add a 30 s timeout",
+        ),
     };
     let finding = out.report(range, message);
     let dot = cx.span_range(mc.dot_token.span).start;
     finding.fix = Some(Fix::new(
         title,
         Applicability::Unsafe,
-        vec![Edit::insert(dot, format!(".timeout({}::from_secs({DEFAULT_SECS}))", duration_path(cx)))],
+        vec![Edit::insert(
+            dot,
+            format!(".timeout({}::from_secs({DEFAULT_SECS}))", duration_path(cx)),
+        )],
     ));
 }
 
@@ -178,7 +219,14 @@ fn is_tonic_builder(path: &Resolved) -> bool {
     let segs: Vec<&str> = path.segments.iter().map(String::as_str).collect();
     path.confident
         && segs.first() == Some(&"tonic")
-        && matches!(segs.as_slice(), [.., "Endpoint" | "Channel", "from_static" | "from_shared" | "new"])
+        && matches!(
+            segs.as_slice(),
+            [
+                ..,
+                "Endpoint" | "Channel",
+                "from_static" | "from_shared" | "new"
+            ]
+        )
 }
 
 /// True when an enclosing expression bounds the call with a timeout:
@@ -186,7 +234,11 @@ fn is_tonic_builder(path: &Resolved) -> bool {
 fn wrapped_in_timeout(cx: &Cx<'_, '_>) -> bool {
     cx.ancestors().any(|a| match a {
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "timeout" || s.ident == "timeout_at"),
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "timeout" || s.ident == "timeout_at"),
             _ => false,
         },
         syn::Expr::MethodCall(m) => m.method == "timeout",

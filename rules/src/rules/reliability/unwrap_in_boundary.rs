@@ -54,7 +54,13 @@ pub static META: RuleMeta = RuleMeta {
     standard: "Failures cross boundaries as typed errors, never as panics.",
     summary: "panic, unwrap or expect inside an API boundary, request handler or spawned task",
     fix: FixAvailability::Sometimes,
-    clippy_lints: &["unwrap_used", "expect_used", "panic", "todo", "unimplemented"],
+    clippy_lints: &[
+        "unwrap_used",
+        "expect_used",
+        "panic",
+        "todo",
+        "unimplemented",
+    ],
     source: include_str!("unwrap_in_boundary.rs"),
 };
 
@@ -64,27 +70,41 @@ impl Rule for UnwrapInBoundary {
     }
 
     fn check_expr(&self, cx: &Cx<'_, '_>, expr: &syn::Expr, out: &mut Sink<'_>) {
-        let syn::Expr::MethodCall(call) = expr else { return };
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
         let method = call.method.to_string();
         let lint = match (method.as_str(), call.args.len()) {
             ("unwrap", 0) => "unwrap_used",
             ("expect", 1) => "expect_used",
             _ => return,
         };
-        let Some(boundary) = applies(cx, lint) else { return };
+        let Some(boundary) = applies(cx, lint) else {
+            return;
+        };
         if is_literal_only(&call.receiver) {
             return;
         }
         if is_lock_call(&call.receiver) && cx.bool_option(META.id, "allow-lock-unwrap", true) {
             return;
         }
-        let what = if lint == "unwrap_used" { "`.unwrap()`" } else { "`.expect(..)`" };
+        let what = if lint == "unwrap_used" {
+            "`.unwrap()`"
+        } else {
+            "`.expect(..)`"
+        };
         let fn_name = cx.enclosing_fn().map(|s| s.ident.to_string());
         let message = match fn_name {
             Some(name) if !cx.in_closure() => {
-                format!("{what} can panic in `{name}`, {}; return an error instead", boundary.describe())
+                format!(
+                    "{what} can panic in `{name}`, {}; return an error instead",
+                    boundary.describe()
+                )
             }
-            _ => format!("{what} can panic in {}; return an error instead", boundary.describe()),
+            _ => format!(
+                "{what} can panic in {}; return an error instead",
+                boundary.describe()
+            ),
         };
         let range = method_call_range(call);
         let finding = out.report(range.clone(), message);
@@ -103,8 +123,16 @@ impl Rule for UnwrapInBoundary {
     }
 
     fn check_macro(&self, cx: &Cx<'_, '_>, mac: &syn::Macro, out: &mut Sink<'_>) {
-        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else { return };
-        if mac.path.segments.len() > 1 && !mac.path.segments.first().is_some_and(|s| s.ident == "std" || s.ident == "core") {
+        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        if mac.path.segments.len() > 1
+            && !mac
+                .path
+                .segments
+                .first()
+                .is_some_and(|s| s.ident == "std" || s.ident == "core")
+        {
             return;
         }
         let lint = match name.as_str() {
@@ -113,8 +141,16 @@ impl Rule for UnwrapInBoundary {
             "unimplemented" => "unimplemented",
             _ => return,
         };
-        let Some(boundary) = applies(cx, lint) else { return };
-        out.report(mac_range(mac), format!("`{name}!` in {}; return an error instead", boundary.describe()));
+        let Some(boundary) = applies(cx, lint) else {
+            return;
+        };
+        out.report(
+            mac_range(mac),
+            format!(
+                "`{name}!` in {}; return an error instead",
+                boundary.describe()
+            ),
+        );
     }
 }
 

@@ -76,12 +76,16 @@ pub static META: RuleMeta = RuleMeta {
     source: include_str!("sql_injection.rs"),
 };
 
-const STATEMENT_KEYWORDS: &[&str] =
-    &["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "UPSERT", "CREATE", "ALTER", "DROP", "TRUNCATE"];
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "UPSERT", "CREATE", "ALTER", "DROP",
+    "TRUNCATE",
+];
 
 /// Query builders receive fragments, so clause keywords count there too.
-const CLAUSE_KEYWORDS: &[&str] =
-    &["WHERE", "AND", "OR", "SET", "VALUES", "FROM", "ORDER", "GROUP", "LIMIT", "OFFSET", "JOIN", "ON", "IN", "HAVING"];
+const CLAUSE_KEYWORDS: &[&str] = &[
+    "WHERE", "AND", "OR", "SET", "VALUES", "FROM", "ORDER", "GROUP", "LIMIT", "OFFSET", "JOIN",
+    "ON", "IN", "HAVING",
+];
 
 const DRIVER_METHODS: &[&str] = &[
     "execute",
@@ -95,7 +99,14 @@ const DRIVER_METHODS: &[&str] = &[
     "execute_batch",
 ];
 
-const DRIVER_CRATES: &[&str] = &["tokio-postgres", "tokio_postgres", "postgres", "rusqlite", "mysql", "mysql_async"];
+const DRIVER_CRATES: &[&str] = &[
+    "tokio-postgres",
+    "tokio_postgres",
+    "postgres",
+    "rusqlite",
+    "mysql",
+    "mysql_async",
+];
 
 impl Rule for SqlInjection {
     fn meta(&self) -> &'static RuleMeta {
@@ -123,7 +134,9 @@ enum Target {
 }
 
 fn check_fn_call(cx: &Cx<'_, '_>, call: &syn::ExprCall, out: &mut Sink<'_>) {
-    let Some(path) = cx.resolve_call(call) else { return };
+    let Some(path) = cx.resolve_call(call) else {
+        return;
+    };
     let (target, arg_index) = if path.is(&["sqlx", "query"])
         || path.is(&["sqlx", "query_as"])
         || path.is(&["sqlx", "query_scalar"])
@@ -142,7 +155,9 @@ fn check_fn_call(cx: &Cx<'_, '_>, call: &syn::ExprCall, out: &mut Sink<'_>) {
     } else {
         return;
     };
-    let Some(arg) = call.args.iter().nth(arg_index) else { return };
+    let Some(arg) = call.args.iter().nth(arg_index) else {
+        return;
+    };
     let range = call_range(call);
     report(cx, arg, target, range, Some(call), out);
 }
@@ -156,7 +171,9 @@ fn check_method_call(cx: &Cx<'_, '_>, mc: &syn::ExprMethodCall, out: &mut Sink<'
         }
         return;
     }
-    if DRIVER_METHODS.contains(&method.as_str()) && DRIVER_CRATES.iter().any(|c| cx.file.crate_facts.has_dep(c)) {
+    if DRIVER_METHODS.contains(&method.as_str())
+        && DRIVER_CRATES.iter().any(|c| cx.file.crate_facts.has_dep(c))
+    {
         report(cx, arg, Target::Other, method_call_range(mc), None, out);
     }
 }
@@ -166,12 +183,18 @@ fn check_method_call(cx: &Cx<'_, '_>, mc: &syn::ExprMethodCall, out: &mut Sink<'
 fn is_query_builder(cx: &Cx<'_, '_>, receiver: &syn::Expr, at: usize) -> bool {
     let (_, base) = chain(receiver);
     match base {
-        syn::Expr::Call(c) => cx.resolve_call(c).is_some_and(|p| p.is(&["sqlx", "QueryBuilder", "new"])),
+        syn::Expr::Call(c) => cx
+            .resolve_call(c)
+            .is_some_and(|p| p.is(&["sqlx", "QueryBuilder", "new"])),
         syn::Expr::Path(p) => {
-            let Some(name) = p.path.get_ident() else { return false };
+            let Some(name) = p.path.get_ident() else {
+                return false;
+            };
             match cx.binding(&name.to_string(), at) {
                 Some(init) => match chain(init).1 {
-                    syn::Expr::Call(c) => cx.resolve_call(c).is_some_and(|p| p.is(&["sqlx", "QueryBuilder", "new"])),
+                    syn::Expr::Call(c) => cx
+                        .resolve_call(c)
+                        .is_some_and(|p| p.is(&["sqlx", "QueryBuilder", "new"])),
                     _ => false,
                 },
                 None => false,
@@ -210,13 +233,18 @@ fn report(
     call: Option<&syn::ExprCall>,
     out: &mut Sink<'_>,
 ) {
-    let Some(built) = classify(cx, arg, 0) else { return };
+    let Some(built) = classify(cx, arg, 0) else {
+        return;
+    };
     if built.interps.is_empty() || !looks_like_sql(&built.literal, target == Target::Builder) {
         return;
     }
     let dangerous = built.interps.contains(&Interp::Value);
     if dangerous {
-        let message = format!("SQL built with {} from runtime values; pass them as bind parameters", built.how);
+        let message = format!(
+            "SQL built with {} from runtime values; pass them as bind parameters",
+            built.how
+        );
         let finding = out.report(range, message);
         if target == Target::SqlxQuery {
             if let Some(call) = call {
@@ -239,7 +267,8 @@ fn looks_like_sql(literal: &str, fragment_ok: bool) -> bool {
         .take_while(|c| c.is_ascii_alphabetic())
         .collect::<String>()
         .to_ascii_uppercase();
-    STATEMENT_KEYWORDS.contains(&first_word.as_str()) || (fragment_ok && CLAUSE_KEYWORDS.contains(&first_word.as_str()))
+    STATEMENT_KEYWORDS.contains(&first_word.as_str())
+        || (fragment_ok && CLAUSE_KEYWORDS.contains(&first_word.as_str()))
 }
 
 /// Strip what does not change the text: `&`, `(..)`, `.as_str()`, `.to_string()` …
@@ -260,7 +289,10 @@ fn peel_text(expr: &syn::Expr) -> &syn::Expr {
         }
         syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
             syn::Expr::Path(p)
-                if p.path.segments.last().is_some_and(|s| s.ident == "AssertSqlSafe" || s.ident == "from")
+                if p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "AssertSqlSafe" || s.ident == "from")
                     && p.path.segments.iter().all(|s| s.ident != "Statement") =>
             {
                 c.args.first().map_or(expr, peel_text)
@@ -277,12 +309,20 @@ fn classify(cx: &Cx<'_, '_>, expr: &syn::Expr, depth: usize) -> Option<Built> {
     }
     let expr = peel_text(expr);
     match expr {
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => {
-            Some(Built { literal: s.value(), interps: Vec::new(), how: "literals" })
-        }
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(Built {
+            literal: s.value(),
+            interps: Vec::new(),
+            how: "literals",
+        }),
         syn::Expr::Macro(m) => classify_macro(cx, &m.mac),
         syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
-            let mut out = Built { how: "string concatenation", ..Built::default() };
+            let mut out = Built {
+                how: "string concatenation",
+                ..Built::default()
+            };
             for side in [&*b.left, &*b.right] {
                 match classify(cx, side, depth + 1) {
                     Some(part) => {
@@ -301,7 +341,11 @@ fn classify(cx: &Cx<'_, '_>, expr: &syn::Expr, depth: usize) -> Option<Built> {
             let mut built = classify(cx, init, depth + 1)?;
             // `sql.push_str(..)` / `sql += ..` later in the function.
             if let Some(body) = cx.fn_body() {
-                let mut m = Mutations { name: &name, before: at, found: Vec::new() };
+                let mut m = Mutations {
+                    name: &name,
+                    before: at,
+                    found: Vec::new(),
+                };
                 m.visit_block(body);
                 for piece in m.found {
                     match classify(cx, piece, depth + 1) {
@@ -331,7 +375,10 @@ struct Mutations<'n, 'ast> {
 
 impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if m.method == "push_str" && is_name(&m.receiver, self.name) && m.method.span().byte_range().start < self.before {
+        if m.method == "push_str"
+            && is_name(&m.receiver, self.name)
+            && m.method.span().byte_range().start < self.before
+        {
             if let Some(arg) = m.args.first() {
                 self.found.push(arg);
             }
@@ -340,7 +387,9 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     }
 
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-        if matches!(b.op, syn::BinOp::AddAssign(_)) && is_name(&b.left, self.name) && node_range(&*b.left).start < self.before
+        if matches!(b.op, syn::BinOp::AddAssign(_))
+            && is_name(&b.left, self.name)
+            && node_range(&*b.left).start < self.before
         {
             self.found.push(&b.right);
         }
@@ -357,7 +406,9 @@ fn interp_kind(cx: &Cx<'_, '_>, expr: &syn::Expr) -> Interp {
     match expr {
         syn::Expr::Lit(_) => Interp::Constant,
         syn::Expr::Path(p) => {
-            let Some(last) = p.path.segments.last() else { return Interp::Value };
+            let Some(last) = p.path.segments.last() else {
+                return Interp::Value;
+            };
             let name = last.ident.to_string();
             if is_const_name(&name) {
                 return Interp::Constant;
@@ -401,7 +452,9 @@ fn is_placeholder_list(expr: &syn::Expr) -> bool {
                 }
             }
             let is_ph = stripped.contains(['$', '?'])
-                && stripped.chars().all(|c| matches!(c, '$' | '?' | ',' | ' ' | '(' | ')') || c.is_ascii_digit());
+                && stripped
+                    .chars()
+                    .all(|c| matches!(c, '$' | '?' | ',' | ' ' | '(' | ')') || c.is_ascii_digit());
             let separator = stripped.chars().all(|c| matches!(c, ',' | ' '));
             if is_ph {
                 self.placeholder = true;
@@ -416,20 +469,32 @@ fn is_placeholder_list(expr: &syn::Expr) -> bool {
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            if let Ok(args) = mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
+            if let Ok(args) =
+                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            {
                 for a in &args {
                     self.visit_expr(a);
                 }
             } else if let Ok(e) = mac.parse_body::<syn::Expr>() {
                 self.visit_expr(&e);
             } else if let Ok(lit) = syn::parse2::<syn::LitStr>(
-                mac.tokens.clone().into_iter().take_while(|t| !matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';')).collect(),
+                mac.tokens
+                    .clone()
+                    .into_iter()
+                    .take_while(
+                        |t| !matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';'),
+                    )
+                    .collect(),
             ) {
                 self.visit_lit_str(&lit);
             }
         }
     }
-    let mut l = Lits { placeholder: false, other: false, joins: false };
+    let mut l = Lits {
+        placeholder: false,
+        other: false,
+        joins: false,
+    };
     l.visit_expr(expr);
     l.placeholder && !l.other && l.joins
 }
@@ -442,9 +507,17 @@ struct FormatCall {
 }
 
 fn parse_format(mac: &syn::Macro) -> Option<FormatCall> {
-    let args = mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated).ok()?;
+    let args = mac
+        .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
     let mut iter = args.into_iter();
-    let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) = iter.next()? else { return None };
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(lit),
+        ..
+    }) = iter.next()?
+    else {
+        return None;
+    };
     let mut positional = Vec::new();
     let mut named = HashMap::new();
     for a in iter {
@@ -461,7 +534,11 @@ fn parse_format(mac: &syn::Macro) -> Option<FormatCall> {
             other => positional.push(other),
         }
     }
-    Some(FormatCall { lit, positional, named })
+    Some(FormatCall {
+        lit,
+        positional,
+        named,
+    })
 }
 
 /// One `{..}` in a format string.
@@ -504,7 +581,11 @@ fn placeholders(value: &str) -> Option<Vec<Placeholder>> {
                 } else {
                     ArgRef::Name(name.to_owned())
                 };
-                out.push(Placeholder { range: i..close + 1, arg, has_spec: spec.is_some_and(|s| !s.is_empty()) });
+                out.push(Placeholder {
+                    range: i..close + 1,
+                    arg,
+                    has_spec: spec.is_some_and(|s| !s.is_empty()),
+                });
                 i = close + 1;
             }
             _ => i += 1,
@@ -527,7 +608,10 @@ fn classify_macro(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<Built> {
                 literal.push_str(&value[last..ph.range.start]);
                 last = ph.range.end;
                 let kind = match &ph.arg {
-                    ArgRef::Index(i) => f.positional.get(*i).map_or(Interp::Value, |e| interp_kind(cx, e)),
+                    ArgRef::Index(i) => f
+                        .positional
+                        .get(*i)
+                        .map_or(Interp::Value, |e| interp_kind(cx, e)),
                     ArgRef::Name(n) => match f.named.get(n) {
                         Some(e) => interp_kind(cx, e),
                         None if is_const_name(n) => Interp::Constant,
@@ -544,14 +628,26 @@ fn classify_macro(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<Built> {
                 interps.push(kind);
             }
             literal.push_str(&value[last..]);
-            Some(Built { literal, interps, how: "`format!`" })
+            Some(Built {
+                literal,
+                interps,
+                how: "`format!`",
+            })
         }
         "concat" => {
-            let args = mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated).ok()?;
-            let mut out = Built { how: "`concat!`", ..Built::default() };
+            let args = mac
+                .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+                .ok()?;
+            let mut out = Built {
+                how: "`concat!`",
+                ..Built::default()
+            };
             for a in &args {
                 match a {
-                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => out.literal.push_str(&s.value()),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => out.literal.push_str(&s.value()),
                     syn::Expr::Lit(_) => out.interps.push(Interp::Constant),
                     _ => out.interps.push(Interp::Value),
                 }
@@ -566,15 +662,26 @@ fn classify_macro(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<Built> {
 fn bind_fix(cx: &Cx<'_, '_>, arg: &syn::Expr, call: &syn::ExprCall, finding: &mut Finding) {
     let Some(dialect) = dialect(cx) else { return };
     // Only a `format!` written directly as the argument (behind `&` or `.as_str()`).
-    let syn::Expr::Macro(m) = peel_text(arg) else { return };
-    if m.mac.path.segments.last().is_none_or(|s| s.ident != "format") {
+    let syn::Expr::Macro(m) = peel_text(arg) else {
+        return;
+    };
+    if m.mac
+        .path
+        .segments
+        .last()
+        .is_none_or(|s| s.ident != "format")
+    {
         return;
     }
-    let Some(f) = parse_format(&m.mac) else { return };
+    let Some(f) = parse_format(&m.mac) else {
+        return;
+    };
     let lit_range = cx.span_range(f.lit.span());
     let source = cx.slice(lit_range.clone());
     // Work on the literal as written so escapes and raw-string hashes survive.
-    let Some(phs) = placeholders(source) else { return };
+    let Some(phs) = placeholders(source) else {
+        return;
+    };
     if phs.is_empty() || phs.iter().any(|p| p.has_spec) {
         return;
     }
@@ -631,7 +738,11 @@ fn bind_fix(cx: &Cx<'_, '_>, arg: &syn::Expr, call: &syn::ExprCall, finding: &mu
                 text.push('?');
             }
         }
-        last = if inside_quotes { after_start + 1 } else { after_start };
+        last = if inside_quotes {
+            after_start + 1
+        } else {
+            after_start
+        };
     }
     text.push_str(&unescape_braces(&source[last..]));
     let arg_range = node_range(arg);
@@ -640,12 +751,18 @@ fn bind_fix(cx: &Cx<'_, '_>, arg: &syn::Expr, call: &syn::ExprCall, finding: &mu
     finding.fix = Some(Fix::new(
         "Bind the values as query parameters",
         Applicability::Unsafe,
-        vec![Edit::replace(arg_range, text), Edit::insert(close, bind_calls)],
+        vec![
+            Edit::replace(arg_range, text),
+            Edit::insert(close, bind_calls),
+        ],
     ));
 }
 
 fn has_dollar_placeholder(value: &str) -> bool {
-    value.as_bytes().windows(2).any(|w| w[0] == b'$' && w[1].is_ascii_digit())
+    value
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'$' && w[1].is_ascii_digit())
 }
 
 fn unescape_braces(s: &str) -> String {
