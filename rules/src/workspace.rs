@@ -21,6 +21,9 @@ use crate::suppress::Date;
 /// serves unsaved editor buffers first.
 pub type ReadFn = dyn Fn(&Path) -> io::Result<Option<String>> + Send + Sync;
 
+/// File contents read so far (`None`: the file does not exist).
+type Memo = Mutex<HashMap<PathBuf, Option<String>>>;
+
 /// Why a file's context could not be resolved.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ResolveError {
@@ -39,7 +42,7 @@ pub struct Resolver {
     today: Date,
     read: Box<ReadFn>,
     /// Files read so far, when reading through the memo of [`Resolver::new`].
-    memo: Option<Arc<Mutex<HashMap<PathBuf, Option<String>>>>>,
+    memo: Option<Arc<Memo>>,
 }
 
 impl Resolver {
@@ -47,7 +50,7 @@ impl Resolver {
     /// such as `precept check`, where thousands of files share parents, manifests
     /// and configuration. Call [`Resolver::invalidate`] for files that change.
     pub fn new() -> Resolver {
-        let memo: Arc<Mutex<HashMap<PathBuf, Option<String>>>> = Arc::default();
+        let memo: Arc<Memo> = Arc::default();
         let read_memo = memo.clone();
         let mut resolver = Resolver::with_reader(Box::new(move |path: &Path| {
             let mut memo = read_memo.lock().unwrap_or_else(|p| p.into_inner());
