@@ -3,6 +3,9 @@
 //! `cargo bench -p precept-rules --bench memory`. Prints a small report; exits
 //! non-zero if memory grows by more than 10 MB.
 
+// A benchmark report is printed for a person to read.
+#![allow(clippy::print_stdout)]
+
 mod corpus;
 
 use precept_rules::analysis::{Analyzer, FileContext};

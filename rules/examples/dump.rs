@@ -1,6 +1,9 @@
 //! Debugging aid: print the segments and findings of a file as the engine sees it.
 //! `cargo run -p precept-rules --example dump -- path/to/file.rs [pretend/path.rs]`
 
+// A benchmark report is printed for a person to read.
+#![allow(clippy::print_stdout)]
+
 use std::sync::Arc;
 
 use precept_rules::analysis::{analyze, FileContext};

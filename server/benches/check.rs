@@ -6,6 +6,9 @@
 //! busy machine hurts less), and prints lines per second for: bare parsing, a cold
 //! check (`--no-cache`), and a warm check (on-disk cache filled).
 
+// A benchmark report is printed for a person to read.
+#![allow(clippy::print_stdout)]
+
 #[path = "../../rules/benches/corpus.rs"]
 mod corpus;
 

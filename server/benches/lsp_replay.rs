@@ -8,6 +8,9 @@
 //! - resident memory with 100 open 2,000-line files;
 //! - resident memory before and after 10,000 edits.
 
+// A benchmark report is printed for a person to read.
+#![allow(clippy::print_stdout)]
+
 #[path = "../../rules/benches/corpus.rs"]
 mod corpus;
 

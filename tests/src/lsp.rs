@@ -186,13 +186,23 @@ impl Client {
 
     /// Initialize with the given client capabilities and options.
     pub async fn initialize(&mut self, capabilities: Value, options: Value) -> Value {
-        let root = crate::repo_root();
+        self.initialize_in(&crate::repo_root(), capabilities, options)
+            .await
+    }
+
+    /// Initialize with `root` as the workspace folder.
+    pub async fn initialize_in(
+        &mut self,
+        root: &std::path::Path,
+        capabilities: Value,
+        options: Value,
+    ) -> Value {
         let response = self
             .request(
                 "initialize",
                 json!({
                     "processId": null,
-                    "rootUri": file_uri(&root),
+                    "rootUri": file_uri(root),
                     "capabilities": capabilities,
                     "initializationOptions": options,
                 }),

@@ -463,3 +463,60 @@ async fn real_binary_over_stdio() {
     );
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn workspace_scope_scans_with_progress() {
+    let dir = precept_tests::demo_copy();
+    let demo = dir.path().join("demo");
+    let mut c = Client::in_process();
+    c.initialize_in(
+        &demo,
+        push_caps(),
+        json!({"diagnostics": {"scope": "workspace"}}),
+    )
+    .await;
+    // Files that were never opened get diagnostics.
+    let db = file_uri(&demo.join("src/db.rs"));
+    let d = c.diagnostics(&db, None).await;
+    assert!(d.iter().any(|d| d["code"] == "sql-injection"), "{d:#?}");
+    let begin = c
+        .wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin")
+        .await;
+    assert_eq!(begin["params"]["value"]["cancellable"], true);
+    let end = c
+        .wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
+        .await;
+    assert_eq!(end["params"]["value"]["message"], "done");
+    c.shutdown().await;
+
+    // A pull client asks for the workspace report.
+    let mut c = Client::in_process();
+    let init = c
+        .initialize_in(
+            &demo,
+            json!({"textDocument": {"diagnostic": {}}}),
+            json!({"diagnostics": {"scope": "workspace"}}),
+        )
+        .await;
+    assert_eq!(
+        init["result"]["capabilities"]["diagnosticProvider"]["workspaceDiagnostics"],
+        true
+    );
+    c.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
+        .await;
+    let r = c
+        .request("workspace/diagnostic", json!({"previousResultIds": []}))
+        .await;
+    let items = r
+        .pointer("/result/items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        items
+            .iter()
+            .any(|i| i["uri"] == json!(db) && !i["items"].as_array().is_none_or(Vec::is_empty)),
+        "{r}"
+    );
+    c.shutdown().await;
+}

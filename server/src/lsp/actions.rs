@@ -235,17 +235,13 @@ pub fn hover(
         if let Some(why) = section(&docs, "## Why is this bad?") {
             md.push_str(&format!("**Why:** {why}\n\n"));
         }
-        match &f.fix {
-            Some(fix) => md.push_str(&format!(
-                "**Fix:** {} ({})\n\n",
-                fix.title,
-                match fix.applicability {
-                    Applicability::Safe => "safe",
-                    Applicability::Unsafe => "unsafe: review the change",
-                    Applicability::DisplayOnly => "suggestion",
-                }
-            )),
-            None => {}
+        if let Some(fix) = &f.fix {
+            let safety = match fix.applicability {
+                Applicability::Safe => "safe",
+                Applicability::Unsafe => "unsafe: review the change",
+                Applicability::DisplayOnly => "suggestion",
+            };
+            md.push_str(&format!("**Fix:** {} ({safety})\n\n", fix.title));
         }
         md.push_str(&format!(
             "[Rule documentation]({})",
@@ -262,7 +258,7 @@ pub fn hover(
 }
 
 /// The first paragraph of a documentation section.
-fn section<'a>(docs: &'a str, heading: &str) -> Option<String> {
+fn section(docs: &str, heading: &str) -> Option<String> {
     let start = docs.find(heading)? + heading.len();
     let rest = docs[start..].trim_start();
     let end = rest.find("\n\n").unwrap_or(rest.len());

@@ -32,6 +32,17 @@ pub struct Backend {
 const PULL_WAIT: Duration = Duration::from_secs(2);
 
 impl Backend {
+    /// `window/workDoneProgress/cancel`: the user stopped the workspace scan.
+    pub async fn cancel_progress(&self, params: WorkDoneProgressCancelParams) {
+        lock(&self.shared.cancelled_tokens).insert(super::scan::token_key(&params.token));
+    }
+
+    fn start_scan_if_workspace(&self) {
+        if lock(&self.shared.settings).workspace_scope {
+            super::scan::start(self.shared.clone(), self.client.clone(), self.out.clone());
+        }
+    }
+
     fn log(&self, kind: MessageType, message: String) {
         let _ = self.out.send(Outgoing::Log { kind, message });
     }
@@ -59,7 +70,7 @@ impl Backend {
 }
 
 fn apply_settings(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     out: &UnboundedSender<Outgoing>,
     value: &serde_json::Value,
     client: &Client,
@@ -79,6 +90,9 @@ fn apply_settings(
     };
     if changed {
         reload(shared, out);
+        if lock(&shared.settings).workspace_scope {
+            super::scan::start(shared.clone(), client.clone(), out.clone());
+        }
         if shared.pull.load(Ordering::SeqCst) {
             // A request to the client: never awaited inside a handler.
             let client = client.clone();
@@ -111,6 +125,17 @@ fn negotiate_encoding(params: &InitializeParams) -> Encoding {
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = negotiate_encoding(&params);
+        let mut roots: Vec<std::path::PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| uri_path(&f.uri))
+            .collect();
+        #[allow(deprecated)]
+        if roots.is_empty() {
+            roots.extend(params.root_uri.as_ref().and_then(uri_path));
+        }
+        *lock(&self.shared.roots) = roots;
         *lock(&self.shared.encoding) = encoding;
         let pull = params
             .capabilities
@@ -197,6 +222,7 @@ impl LanguageServer for Backend {
             let _ = client.register_capability(vec![registration]).await;
         });
         self.refresh_settings();
+        self.start_scan_if_workspace();
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -306,6 +332,7 @@ impl LanguageServer for Backend {
             }
         }
         reload(&self.shared, &self.out);
+        self.start_scan_if_workspace();
         if self.shared.pull.load(Ordering::SeqCst) {
             let client = self.client.clone();
             tokio::spawn(async move {
@@ -349,6 +376,33 @@ impl LanguageServer for Backend {
         }
     }
 
+    async fn workspace_diagnostic(
+        &self,
+        _: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        let mut items = Vec::new();
+        {
+            let docs = lock(&self.shared.docs);
+            for (uri, doc) in docs.iter() {
+                if let Some(r) = doc.result.as_ref().filter(|r| r.version == doc.version) {
+                    items.push(workspace_item(
+                        uri.clone(),
+                        Some(i64::from(doc.version)),
+                        r.diagnostics.clone(),
+                    ));
+                }
+            }
+            for (uri, diagnostics) in lock(&self.shared.workspace_results).iter() {
+                if !docs.contains_key(uri) {
+                    items.push(workspace_item(uri.clone(), None, diagnostics.clone()));
+                }
+            }
+        }
+        Ok(WorkspaceDiagnosticReportResult::Report(
+            WorkspaceDiagnosticReport { items },
+        ))
+    }
+
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let shared = self.shared.clone();
         let encoding = shared.encoding();
@@ -384,6 +438,21 @@ impl LanguageServer for Backend {
             )
         }))
     }
+}
+
+fn workspace_item(
+    uri: Uri,
+    version: Option<i64>,
+    items: Vec<Diagnostic>,
+) -> WorkspaceDocumentDiagnosticReport {
+    WorkspaceDocumentDiagnosticReport::Full(WorkspaceFullDocumentDiagnosticReport {
+        uri,
+        version,
+        full_document_diagnostic_report: FullDocumentDiagnosticReport {
+            result_id: None,
+            items,
+        },
+    })
 }
 
 fn full_report(items: Vec<Diagnostic>) -> DocumentDiagnosticReportResult {

@@ -10,6 +10,7 @@ mod backend;
 mod config_errors;
 mod convert;
 mod framing;
+mod scan;
 mod state;
 mod worker;
 
@@ -33,7 +34,7 @@ where
             None
         }
     };
-    let (service, socket) = LspService::new(|client| {
+    let (service, socket) = LspService::build(|client| {
         // The publisher: one task, so diagnostics and messages reach the client in
         // the order they were produced.
         let publisher = client.clone();
@@ -59,7 +60,12 @@ where
             shared: shared.clone(),
             out: out_tx,
         }
-    });
+    })
+    .custom_method(
+        "window/workDoneProgress/cancel",
+        backend::Backend::cancel_progress,
+    )
+    .finish();
     Server::new(framing::filtered(input), output, socket)
         .serve(service)
         .await;

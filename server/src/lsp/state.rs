@@ -131,6 +131,14 @@ pub struct Shared {
     /// Bumped whenever a result is stored, so pull requests can wait for one.
     pub results: tokio::sync::watch::Sender<u64>,
     pub result_counter: AtomicU64,
+    /// Workspace folders, for the workspace-scope scan.
+    pub roots: Mutex<Vec<PathBuf>>,
+    /// Bumped to start a scan; an older scan sees the change and stops.
+    pub scan_generation: AtomicU64,
+    /// Progress tokens the user cancelled.
+    pub cancelled_tokens: Mutex<HashSet<String>>,
+    /// Diagnostics of files that are not open, from the last finished scan.
+    pub workspace_results: Mutex<HashMap<Uri, Vec<Diagnostic>>>,
 }
 
 impl Shared {
@@ -148,6 +156,10 @@ impl Shared {
             pull: AtomicBool::new(false),
             results,
             result_counter: AtomicU64::new(0),
+            roots: Mutex::new(Vec::new()),
+            scan_generation: AtomicU64::new(0),
+            cancelled_tokens: Mutex::new(HashSet::new()),
+            workspace_results: Mutex::new(HashMap::new()),
         })
     }
 
