@@ -10,9 +10,11 @@
 //! and unterminated literals or comments simply run to the end of the text.
 //!
 //! It works on bytes, allocates nothing per token, and uses `memchr` to jump through
-//! comments and strings, so a 400 KB file is scanned in a fraction of a millisecond.
-//! [`nesting_depth`] uses it to estimate how deeply syn would recurse on a piece of
-//! text without recursing itself.
+//! comments and strings: a 400 KB file is scanned token by token in about a
+//! millisecond, and [`Lexer::next_in_brackets`] skips through item bodies (most of a
+//! file) several times faster, reporting only what decides where they end.
+//! [`nesting_depth`] uses the scanner to estimate how deeply syn would recurse on a
+//! piece of text without recursing itself.
 
 use memchr::{memchr, memchr2, memchr3, memrchr};
 
@@ -448,8 +450,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Scans the next token, or returns `None` at the end of the text. Inlined into
-    /// the callers' loops: returning the token through memory cost more than
-    /// scanning it.
+    /// the segmenter's loop (measured: about 6% faster segmentation).
     #[inline(always)]
     fn scan(&mut self) -> Option<Token> {
         let bytes = self.bytes;
@@ -1123,18 +1124,11 @@ pub fn nesting_depth(text: &str) -> usize {
                     }
                 }
                 b'!' | b'*' | b'&' | b'|' => prefix += 1,
-                b'.' => {
-                    if bytes.get(tok.end) == Some(&b'.') {
-                        prefix += 1;
-                    }
-                }
+                // `..` (a range prefix); a lone `.` is a method call or field.
+                b'.' if bytes.get(tok.end) == Some(&b'.') => prefix += 1,
                 _ => {}
             },
-            TokenKind::Ident => {
-                if is_prefix_keyword(&bytes[tok.start..tok.end]) {
-                    prefix += 1;
-                }
-            }
+            TokenKind::Ident if is_prefix_keyword(&bytes[tok.start..tok.end]) => prefix += 1,
             _ => {}
         }
         max = max.max(base.saturating_add(angle).saturating_add(prefix));
@@ -1420,7 +1414,7 @@ mod tests {
         lexer.set_guard_indent(Some(0));
         let s = lexer.find(|t| t.kind == TokenKind::Str);
         assert!(s.is_some_and(|t| t.guard_hit
-            && t.unterminated == false
+            && !t.unterminated
             && &text[t.start..t.end] == "\"oops;\n}\n\nfn b() { \""));
     }
 

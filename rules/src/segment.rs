@@ -15,14 +15,33 @@
 //!   macro bodies (`pin_project! { pub struct X { … } }`) cannot cause a split. The one
 //!   extra rule is that an item with nothing open (no bracket) ends when a new line at
 //!   its indentation starts another item, so a half-typed `fn ` or `use a::b` with no
-//!   `;` does not swallow the item after it.
-//! - Unbalanced: from the first top-level item where something looked wrong, the
-//!   scanner resynchronises on formatting, as a reader would: a line at an item's
-//!   indentation that starts with an item keyword begins a new item even inside open
-//!   braces, a line holding only `}` at the item's indentation closes it, brackets
-//!   cannot hold an item open past its braces, and an ordinary string that runs onto
-//!   such a line is cut there. An unbalanced `{` in one function therefore leaves the
-//!   text of every other item unchanged, and with it their findings.
+//!   `;` does not swallow the item after it. On the 5,687 files of a crates.io corpus
+//!   that syn parses, every segment parses to exactly the item whole-file parsing gives.
+//! - Unbalanced: from the first top-level item where something looked wrong (the one
+//!   open when the brackets failed, or an earlier one whose `}` sat where formatted
+//!   code never puts it), the scanner resynchronises on formatting, as a reader would:
+//!   a line at an item's indentation that starts an item (see
+//!   [`lex::item_keyword_at`]) begins a new one even inside open braces; a line
+//!   holding only `}` at the item's indentation closes it, one further left ends it,
+//!   one deeper that would close it is taken for an extra brace; brackets cannot hold
+//!   an item open past its braces; an ordinary string that runs onto such a line is
+//!   cut there; a block's `}` that is not on its own line at the block's indentation is
+//!   a stray. An unbalanced `{`, a missing `}`, a half-typed call or an unterminated
+//!   string in one function therefore leaves the text of every other item unchanged,
+//!   and with it their findings.
+//!
+//! Two refinements keep valid code exact while another item is broken. A string that
+//! crossed an item line may be a runaway (a typed quote) or an innocent string holding
+//! code; both readings are tried and the one with fewer multi-line strings wins (the
+//! wrong parity turns the code between literals into multi-line "strings"). The same
+//! test applies when the delimiters balance only because a runaway string happened to
+//! close at a later quote. And a macro invocation whose body is written flush with it
+//! (`cfg_x! {` / `pub fn a() {` / `}` / `}`, which rustfmt leaves alone) is only ended
+//! by lines further left.
+//!
+//! What recovery cannot do: an unclosed `/*` or raw string really does swallow the
+//! rest of the file (rustc agrees), and code that is not indented at all (bindgen
+//! output) gives the indentation rules nothing to go on.
 //!
 //! The segmenter never recurses on the input (container nesting is capped at
 //! [`MAX_CONTAINER_DEPTH`], beyond which a `mod` is an ordinary item) and never panics.
@@ -204,9 +223,35 @@ fn segment_with(text: &str, skip_in_brackets: bool) -> Segmentation {
             }
         }
         Err(restart) => {
+            // A string that crossed an item line before the trouble was found may be
+            // where it began (a quote typed there) or an innocent string holding code.
+            // Try both restart points and keep the reading with fewer multi-line
+            // strings, as above.
+            let guard = exact.first_guard_hit.filter(|&g| g < restart);
+            let between = guard.map_or(0, |g| {
+                exact
+                    .multiline
+                    .iter()
+                    .filter(|&&m| m >= g && m < restart)
+                    .count()
+            });
             let (segments, comments) = exact.into_parts();
-            let recovered = recover_from(text, restart, segments, comments);
-            let (segments, comments) = recovered.into_parts();
+            let chosen = match guard {
+                Some(early_start) => {
+                    let late = recover_from(text, restart, segments.clone(), comments.clone());
+                    let early = recover_from(text, early_start, segments, comments);
+                    let cost = |engine: &Engine<'_>, extra: usize| {
+                        (engine.unterminated, engine.multiline.len() + extra)
+                    };
+                    if cost(&early, 0) < cost(&late, between) {
+                        early
+                    } else {
+                        late
+                    }
+                }
+                None => recover_from(text, restart, segments, comments),
+            };
+            let (segments, comments) = chosen.into_parts();
             Segmentation {
                 segments,
                 comments,
@@ -323,6 +368,17 @@ struct Frame {
 }
 
 impl Frame {
+    fn file() -> Self {
+        Frame {
+            container: None,
+            indent: 0,
+            child_indent: None,
+            children: Vec::new(),
+            last_end: 0,
+            stray_run: false,
+        }
+    }
+
     fn indented_children(&self) -> bool {
         self.child_indent.is_some_and(|child| child > self.indent)
     }
@@ -332,6 +388,8 @@ impl Frame {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Prev {
     Other,
+    /// An identifier outside brackets after the item's keyword (a macro's name).
+    Word,
     Hash,
     HashBang,
     Pub,
@@ -364,6 +422,15 @@ struct Item {
     angle: usize,
     /// The bottom `{` on the stack is the item's body, so closing it ends the item.
     body_bottom: bool,
+    /// A macro invocation (`name! { … }`, `a::b!(…)`, `macro_rules! m { … }`).
+    macro_call: bool,
+    /// A macro invocation whose body's first line is not indented deeper than the
+    /// invocation itself (mio writes `cfg_io_source! {` with the functions inside it
+    /// flush left of nothing, and rustfmt leaves macro bodies alone): lines at the
+    /// item's own indentation say nothing there, only lines further left do. Other
+    /// items are not trusted with this: `struct S {` followed by an item at its own
+    /// indentation is far more often an unclosed brace.
+    flat_body: bool,
     prev: Prev,
     /// Outer doc comments since the last token: they belong to whatever comes next.
     doc_run: Option<Doc>,
@@ -400,8 +467,9 @@ struct Engine<'a> {
     comments: Vec<Range<usize>>,
     /// (line start, indentation) of the last line whose indentation was computed.
     indent_cache: (usize, usize),
-    /// In exact mode: start of the first top-level segment where a resynchronisation
-    /// rule would have fired. Recovery restarts there.
+    /// In exact mode: start of the first top-level segment where a `}` was out of
+    /// place for formatted code (an extra or missing brace shows there before the
+    /// delimiters fail to balance further on). Recovery restarts there.
     suspicious: Option<usize>,
     /// In exact mode: start of the top-level segment holding the first string that
     /// crossed an item line.
@@ -427,14 +495,7 @@ impl<'a> Engine<'a> {
             bytes: text.as_bytes(),
             lx,
             recover,
-            frames: vec![Frame {
-                container: None,
-                indent: 0,
-                child_indent: None,
-                children: Vec::new(),
-                last_end: 0,
-                stray_run: false,
-            }],
+            frames: vec![Frame::file()],
             item: None,
             stack: Vec::new(),
             pending_doc: None,
@@ -475,8 +536,9 @@ impl<'a> Engine<'a> {
     fn run(&mut self) -> Result<(), usize> {
         loop {
             // Inside an item's brackets, exact mode only needs brackets, strings and
-            // comments (see `Lexer::next_in_brackets`): no line rule applies there and
-            // the item's last token is a closing bracket by the time it matters.
+            // comments (see `Lexer::next_in_brackets`): the only line rules there are
+            // about `}` lines, and the item's last token is a closing bracket by the
+            // time it matters.
             let tok = if self.skip_in_brackets
                 && !self.recover
                 && self.item.is_some()
@@ -593,9 +655,12 @@ impl<'a> Engine<'a> {
     }
 
     fn frame(&mut self) -> &mut Frame {
-        // `frames` is never empty: index 0 is the file and is only removed by
-        // `into_parts`, which consumes the engine.
-        let last = self.frames.len().saturating_sub(1);
+        // `frames` is never empty (index 0 is the file, removed only by `into_parts`,
+        // which consumes the engine); restoring it keeps this free of panics anyway.
+        if self.frames.is_empty() {
+            self.frames.push(Frame::file());
+        }
+        let last = self.frames.len() - 1;
         &mut self.frames[last]
     }
 
@@ -676,9 +741,6 @@ impl<'a> Engine<'a> {
     }
 
     fn token(&mut self, tok: &Token) -> Result<(), usize> {
-        if tok.guard_hit {
-            self.mark(tok.start);
-        }
         // Each round either finishes, opens an item (whose first token cannot end it
         // again), ends an item, or closes a container, so the rounds are bounded; the
         // cap is a second line of defence against looping forever.
@@ -721,10 +783,9 @@ impl<'a> Engine<'a> {
             }
             let frame = self.frame();
             // In a block whose items sit on their own, deeper-indented lines, the
-            // block's `}` is on its own line at the block's indentation. Any other `}`
-            // here is most likely an extra one.
-            // A block with no items yet: a `}` on its own line deeper than the block
-            // is not its close either (`impl X {` then a stray `    }`).
+            // block's `}` is on its own line at the block's indentation; any other `}`
+            // here is most likely an extra one. So is a `}` on its own line deeper
+            // than a block that has no items yet (`impl X {` then `    }`).
             let at_home = tok.first_on_line && indent <= frame.indent;
             let stray = !at_home
                 && (frame.indented_children()
@@ -774,6 +835,8 @@ impl<'a> Engine<'a> {
             candidate: None,
             angle: 0,
             body_bottom: false,
+            macro_call: false,
+            flat_body: false,
             prev: Prev::Other,
             doc_run: None,
         });
@@ -805,7 +868,10 @@ impl<'a> Engine<'a> {
         // item's own first token).
         if item.tokens > 0 && tok.first_on_line {
             let indent = tok.start - tok.line_start;
-            if indent <= item.indent && is_keyword_token(bytes, tok) {
+            // In a flat body, only lines left of the item count as its neighbours'.
+            let at_or_left = indent < item.indent
+                || (indent == item.indent && !(item.flat_body && item.braces > 0));
+            if at_or_left && is_keyword_token(bytes, tok) {
                 if recover {
                     // Any open delimiter (a brace, a half-typed `fn f(`, an unclosed
                     // `#[derive(`) or, with nothing open, an item that already has its
@@ -827,7 +893,7 @@ impl<'a> Engine<'a> {
                         return Step::EndBefore;
                     }
                     suspicious |= item.braces > 0;
-                } else if indent == item.indent && item.braces > 1 {
+                } else if indent == item.indent && item.braces > 1 && !item.flat_body {
                     if recover {
                         stack.clear();
                         item.braces = 0;
@@ -871,6 +937,8 @@ impl<'a> Engine<'a> {
                     if item.angle == 0 && !item.inner_attr {
                         opens_body = true;
                         item.body_bottom = true;
+                        item.flat_body =
+                            item.macro_call && body_is_flat(bytes, tok.end, item.indent);
                     } else {
                         item.body_bottom = false;
                     }
@@ -954,6 +1022,9 @@ impl<'a> Engine<'a> {
                     item.inner_attr = true;
                 }
             }
+            TokenKind::Punct(b'!') if stack.is_empty() && item.prev == Prev::Word => {
+                item.macro_call = true
+            }
             TokenKind::Punct(b'<') => {
                 if stack.is_empty() && item.main_seen && !item.semi {
                     item.angle += 1;
@@ -999,9 +1070,13 @@ impl<'a> Engine<'a> {
                         item.main_seen = true;
                         item.candidate = Some(ContainerKind::Impl);
                     }
-                    _ => item.main_seen = true,
+                    _ => {
+                        item.main_seen = true;
+                        prev = Prev::Word;
+                    }
                 }
             }
+            TokenKind::Ident if stack.is_empty() && item.tokens > 0 => prev = Prev::Word,
             TokenKind::Str if header && item.prev == Prev::Extern => prev = Prev::Extern,
             _ => {
                 if header {
@@ -1113,6 +1188,36 @@ fn lex_ident_end(bytes: &[u8], mut pos: usize) -> usize {
         pos += 1;
     }
     pos
+}
+
+/// Is the body whose `{` ends at `after` flat: does its first line of code start at
+/// or left of `indent`? Looks past whitespace and comments; a body whose code starts
+/// on the brace's own line, or that is empty, is not flat.
+fn body_is_flat(bytes: &[u8], after: usize, indent: usize) -> bool {
+    let mut pos = after;
+    // Start of the line the scan is on, once it has left the brace's line.
+    let mut line_start = None;
+    loop {
+        match bytes.get(pos) {
+            Some(b'\n') => {
+                pos += 1;
+                line_start = Some(pos);
+            }
+            Some(b' ' | b'\t' | b'\r') => pos += 1,
+            Some(b'/') if bytes.get(pos + 1) == Some(&b'/') => {
+                // A comment line: the code comes on a later line.
+                pos = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |n| pos + n);
+            }
+            Some(b'/') if bytes.get(pos + 1) == Some(&b'*') => {
+                // Block comments rarely open a body; stop looking rather than scan one.
+                return false;
+            }
+            Some(b'}') | None => return false,
+            Some(_) => {
+                return line_start.is_some_and(|line| pos - line <= indent);
+            }
+        }
+    }
 }
 
 /// Does this token, first on its line, start an item (see [`lex::item_keyword_at`])?
@@ -1503,6 +1608,56 @@ mod tests {
                 "fn b() {\n    let t = \"x\";\n}"
             ]
         );
+    }
+
+    #[test]
+    fn runaway_string_that_happens_to_balance_is_still_cut() {
+        // The typed quote pairs with the one inside `'"'`: the delimiters balance, but
+        // read that way `fn b` would vanish into a string.
+        let text = "fn a() {\n    let s = 1;\"\n}\n\nfn b() {\n    let q = '\"';\n}\n\nfn c() {}\n";
+        let seg = segment(text);
+        assert!(seg.balanced);
+        assert_eq!(
+            texts(text),
+            vec![
+                "fn a() {\n    let s = 1;\"\n}\n",
+                "fn b() {\n    let q = '\"';\n}",
+                "fn c() {}"
+            ]
+        );
+    }
+
+    #[test]
+    fn code_inside_a_string_stays_a_string() {
+        // A fixture holding items at column 0, as build scripts and tests have.
+        let text = "const SRC: &str = \"\\\n#[doc(hidden)]\npub mod m {\n    pub fn f() {}\n}\n\";\n\nfn main() {\n    run(SRC);\n}\n";
+        let valid = texts(text);
+        assert_eq!(valid.len(), 2);
+        assert!(valid[0].starts_with("const SRC") && valid[0].ends_with("\";"));
+        // Still so while another item is broken.
+        let broken = text.replace("run(SRC);", "run(SRC, {");
+        let seg = segment(&broken);
+        assert!(!seg.balanced);
+        assert_eq!(seg.segments[0].text(&broken), valid[0]);
+    }
+
+    #[test]
+    fn flush_macro_bodies_survive_recovery() {
+        // mio writes `cfg_io_source! {` with its functions at the macro's own
+        // indentation; an unbalanced brace elsewhere in the impl must not split it.
+        let body = "impl S {\n    cfg_x! {\n    pub fn a() {\n        x();\n    }\n    }\n\n    fn b() {\n        y();\n    }\n}\n";
+        let valid = tree(body);
+        assert_eq!(
+            valid,
+            vec![
+                "impl: impl S {",
+                "  item: cfg_x! {\n    pub fn a() {\n        x();\n    }\n    }",
+                "  item: fn b() {\n        y();\n    }"
+            ]
+        );
+        let broken = body.replace("y();", "if y {");
+        assert!(!segment(&broken).balanced);
+        assert_eq!(tree(&broken)[..2], valid[..2]);
     }
 
     #[test]

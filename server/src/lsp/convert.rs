@@ -150,7 +150,7 @@ mod tests {
         let p = |line, character| Position { line, character };
         assert_eq!(rope_char(&rope, p(0, 3), Encoding::Utf16), (2, false)); // after the emoji
         assert_eq!(rope_char(&rope, p(0, 5), Encoding::Utf8), (2, false));
-        assert_eq!(rope_char(&rope, p(1, 2), Encoding::Utf16), (6, false)); // before x
+        assert_eq!(rope_char(&rope, p(1, 2), Encoding::Utf16), (7, false)); // before x
         assert_eq!(rope_char(&rope, p(0, 99), Encoding::Utf16), (3, true)); // clamped before \r\n
         assert_eq!(
             rope_char(&rope, p(9, 0), Encoding::Utf16),
