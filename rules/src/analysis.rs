@@ -241,20 +241,55 @@ struct HeaderFacts {
 struct Checked {
     findings: Arc<Vec<Finding>>,
     panics: Arc<Vec<RulePanic>>,
+    status: Status,
+}
+
+/// Whether an item could be checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Checked,
+    Unparsed,
+    TooDeep,
 }
 
 /// Analyses files, reusing per-item work from its previous calls. One analyzer per
 /// open document keeps the caches small; the CLI uses a fresh one per file.
-#[derive(Default)]
 pub struct Analyzer {
+    /// Threads to check a large batch of new items on (the first analysis of a big
+    /// file). The CLI already works file-parallel and keeps this at 1.
+    threads: usize,
     facts: HashMap<u64, Arc<ItemFacts>>,
     headers: HashMap<u64, Arc<HeaderFacts>>,
     checked: HashMap<u64, Checked>,
 }
 
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer {
+            threads: 1,
+            facts: HashMap::new(),
+            headers: HashMap::new(),
+            checked: HashMap::new(),
+        }
+    }
+}
+
+/// Below this many new items, one thread checks them all: starting threads would
+/// cost more than it saves.
+const PARALLEL_MIN: usize = 64;
+
 impl Analyzer {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An analyzer that checks large batches of new items on up to `threads`
+    /// threads (each with [`STACK_SIZE`] of stack).
+    pub fn with_threads(threads: usize) -> Self {
+        Analyzer {
+            threads: threads.max(1),
+            ..Self::default()
+        }
     }
 
     /// Analyse `text`. Must run on a thread with at least [`STACK_SIZE`] of stack
@@ -277,15 +312,16 @@ impl Analyzer {
             items: flat.leaves.len(),
             ..Stats::default()
         };
-        let mut asts: HashMap<usize, Parsed> = HashMap::new();
         let mut used_facts = HashSet::new();
         let mut used_headers = HashSet::new();
         let mut used_checked = HashSet::new();
 
-        // Phase 1: facts of every item and header (cached by text).
+        // Phase 1: what each item contributes to file-level facts (cached by text).
+        // Only `use` items, inner attributes and items that mention routing are
+        // parsed here; everything else is parsed once, in phase 2.
         let mut leaf_facts = Vec::with_capacity(flat.leaves.len());
         let mut leaf_keys = Vec::with_capacity(flat.leaves.len());
-        for (i, leaf) in flat.leaves.iter().enumerate() {
+        for leaf in &flat.leaves {
             let item_text = &text[leaf.range.clone()];
             let key = combine(&[hash_bytes(item_text.as_bytes()), leaf.kind as u64]);
             leaf_keys.push(key);
@@ -294,10 +330,7 @@ impl Analyzer {
                 Some(f) => f.clone(),
                 None => {
                     let (facts, parsed) = item_facts(item_text, leaf.kind);
-                    stats.parsed += usize::from(parsed.is_some());
-                    if let Some(p) = parsed {
-                        asts.insert(i, p);
-                    }
+                    stats.parsed += usize::from(parsed);
                     let facts = Arc::new(facts);
                     self.facts.insert(key, facts.clone());
                     facts
@@ -366,78 +399,82 @@ impl Analyzer {
             file_allows: &file_allows,
             imports_tonic,
         };
-        let rules = crate::registry::walk_rules();
-
         // Phase 2: findings of every item (cached by text and context).
+        let mut keys: Vec<Option<u64>> = Vec::with_capacity(flat.leaves.len());
+        let mut scopes: Vec<(Scope, bool)> = Vec::with_capacity(flat.leaves.len());
+        let mut todo: Vec<usize> = Vec::new();
+        for (i, leaf) in flat.leaves.iter().enumerate() {
+            let scope = scope_of(leaf.parent, &flat.headers, &header_facts);
+            let key = (leaf.kind != LeafKind::InnerAttr && scope.1).then(|| {
+                let mut h = Hasher64::default();
+                leaf_keys[i].hash(&mut h);
+                scope.0.hash(&mut h);
+                module_digests[leaf.module].hash(&mut h);
+                file_digest.hash(&mut h);
+                h.finish()
+            });
+            if let Some(key) = key {
+                used_checked.insert(key);
+                if !self.checked.contains_key(&key) {
+                    todo.push(i);
+                }
+            }
+            keys.push(key);
+            scopes.push(scope);
+        }
+        let job = CheckJob {
+            text,
+            flat: &flat,
+            scopes: &scopes,
+            imports: &module_imports,
+            info: &info,
+        };
+        let fresh = job.run(&todo, self.threads);
+        stats.parsed += fresh.len();
+        stats.checked += fresh.len();
+        for (i, checked) in fresh {
+            if let Some(key) = keys[i] {
+                self.checked.insert(key, checked);
+            }
+        }
+
         let mut findings = Vec::new();
         let mut unparsed = Vec::new();
         let mut too_deep = Vec::new();
         let mut panics = Vec::new();
         for (i, leaf) in flat.leaves.iter().enumerate() {
+            let abs = leaf.range.start + bom..leaf.range.end + bom;
             let facts = &leaf_facts[i];
-            let abs = |r: Range<usize>| r.start + bom..r.end + bom;
-            let (scope, scope_ok) = scope_of(leaf.parent, &flat.headers, &header_facts);
             if facts.too_deep {
-                too_deep.push(abs(leaf.range.clone()));
-                continue;
-            }
-            if !facts.parsed || !scope_ok {
-                unparsed.push(abs(leaf.range.clone()));
+                too_deep.push(abs);
                 continue;
             }
             if leaf.kind == LeafKind::InnerAttr {
+                if !facts.parsed {
+                    unparsed.push(abs);
+                }
                 continue;
             }
-            let key = {
-                let mut h = Hasher64::default();
-                leaf_keys[i].hash(&mut h);
-                scope.hash(&mut h);
-                module_digests[leaf.module].hash(&mut h);
-                file_digest.hash(&mut h);
-                h.finish()
+            let Some(checked) = keys[i].and_then(|k| self.checked.get(&k)) else {
+                // The enclosing `mod`/`impl` header does not parse.
+                unparsed.push(abs);
+                continue;
             };
-            used_checked.insert(key);
-            let checked = match self.checked.get(&key) {
-                Some(c) => c.clone(),
-                None => {
-                    let item_text = &text[leaf.range.clone()];
-                    let parsed = match asts.remove(&i) {
-                        Some(p) => Some(p),
-                        None => {
-                            stats.parsed += 1;
-                            parse_leaf(item_text, leaf.kind)
-                        }
-                    };
-                    stats.checked += 1;
-                    let (found, rule_panics) = match parsed {
-                        Some(p) => check_parsed(
-                            &p,
-                            &info,
-                            &scope,
-                            &module_imports[leaf.module],
-                            item_text,
-                            rules,
-                        ),
-                        None => (Vec::new(), Vec::new()),
-                    };
-                    let c = Checked {
-                        findings: Arc::new(found),
-                        panics: Arc::new(rule_panics),
-                    };
-                    self.checked.insert(key, c.clone());
-                    c
+            match checked.status {
+                Status::Checked => {}
+                Status::Unparsed => {
+                    unparsed.push(abs);
+                    continue;
                 }
-            };
+                Status::TooDeep => {
+                    too_deep.push(abs);
+                    continue;
+                }
+            }
             let offset = leaf.range.start + bom;
             findings.extend(checked.findings.iter().map(|f| f.clone().shifted(offset)));
-            panics.extend(
-                checked
-                    .panics
-                    .iter()
-                    .map(|p| (abs(leaf.range.clone()), p.clone())),
-            );
+            panics.extend(checked.panics.iter().map(|p| (abs.clone(), p.clone())));
         }
-        drop(asts);
 
         // Forget items that are no longer in the text so memory stays flat.
         self.facts.retain(|k, _| used_facts.contains(k));
@@ -521,10 +558,8 @@ fn scope_of(
     (scope, ok)
 }
 
+/// Parse one segment. Callers check [`MAX_NESTING`] first.
 fn parse_leaf(text: &str, kind: LeafKind) -> Option<Parsed> {
-    if crate::lex::nesting_depth(text) > MAX_NESTING {
-        return None;
-    }
     match kind {
         LeafKind::InnerAttr => syn::parse_str::<syn::File>(text)
             .ok()
@@ -538,22 +573,29 @@ fn parse_leaf(text: &str, kind: LeafKind) -> Option<Parsed> {
     }
 }
 
-fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, Option<Parsed>) {
-    if crate::lex::nesting_depth(text) > MAX_NESTING {
-        tracing::warn!(
-            bytes = text.len(),
-            "item nests too deeply to parse safely; skipped"
+/// Facts of one item, and whether it was parsed to get them.
+fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, bool) {
+    if kind != LeafKind::InnerAttr && !is_use_item(text) && !mentions_routing(text) {
+        // Nothing file-level can come out of it; phase 2 parses it.
+        return (
+            ItemFacts {
+                parsed: true,
+                ..ItemFacts::default()
+            },
+            false,
         );
+    }
+    if crate::lex::nesting_depth(text) > MAX_NESTING {
         return (
             ItemFacts {
                 too_deep: true,
                 ..ItemFacts::default()
             },
-            None,
+            false,
         );
     }
     let Some(parsed) = parse_leaf(text, kind) else {
-        return (ItemFacts::default(), None);
+        return (ItemFacts::default(), true);
     };
     let mut facts = ItemFacts {
         parsed: true,
@@ -577,7 +619,121 @@ fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, Option<Parsed>) {
             facts.routes = crate::routes::handler_names_in_impl_item(item);
         }
     }
-    (facts, Some(parsed))
+    (facts, true)
+}
+
+/// A `use` declaration, possibly after attributes, doc comments and a visibility.
+fn is_use_item(text: &str) -> bool {
+    use crate::lex::{Lexer, TokenKind};
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut after_pub = false;
+    for tok in Lexer::new(text) {
+        if tok.kind.is_comment() {
+            continue;
+        }
+        match tok.kind {
+            TokenKind::Punct(b'[' | b'(') => depth += 1,
+            TokenKind::Punct(b']' | b')') => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            TokenKind::Punct(b'#') => {}
+            TokenKind::Ident => {
+                let word = &bytes[tok.start..tok.end];
+                match word {
+                    b"use" => return true,
+                    b"pub" => after_pub = true,
+                    b"crate" | b"super" | b"self" | b"in" if after_pub => {}
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Text that may register request handlers (`.route(..)`, `.to(..)`).
+fn mentions_routing(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"route").is_some()
+        || memchr::memmem::find(text.as_bytes(), b".to(").is_some()
+}
+
+/// What phase 2 needs to check items, shared by the threads that do it.
+struct CheckJob<'a> {
+    text: &'a str,
+    flat: &'a Flat,
+    scopes: &'a [(Scope, bool)],
+    imports: &'a [ImportMap],
+    info: &'a FileInfo<'a>,
+}
+
+impl CheckJob<'_> {
+    /// Parse and check the leaves `todo`, on up to `threads` threads.
+    fn run(&self, todo: &[usize], threads: usize) -> Vec<(usize, Checked)> {
+        if threads <= 1 || todo.len() < PARALLEL_MIN {
+            return todo.iter().map(|&i| (i, self.check(i))).collect();
+        }
+        let chunk = todo.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = todo
+                .chunks(chunk)
+                .map(|part| {
+                    std::thread::Builder::new()
+                        .stack_size(STACK_SIZE)
+                        .spawn_scoped(s, move || {
+                            let out: Vec<(usize, Checked)> =
+                                part.iter().map(|&i| (i, self.check(i))).collect();
+                            // This thread's syntax trees are gone: release its span map.
+                            proc_macro2::extra::invalidate_current_thread_spans();
+                            out
+                        })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(todo.len());
+            for (h, part) in handles.into_iter().zip(todo.chunks(chunk)) {
+                match h.map(|h| h.join()) {
+                    Ok(Ok(done)) => out.extend(done),
+                    // A thread that could not start or died: do its share here.
+                    _ => out.extend(part.iter().map(|&i| (i, self.check(i)))),
+                }
+            }
+            out
+        })
+    }
+
+    fn check(&self, i: usize) -> Checked {
+        let leaf = &self.flat.leaves[i];
+        let item_text = &self.text[leaf.range.clone()];
+        let empty = |status| Checked {
+            findings: Arc::default(),
+            panics: Arc::default(),
+            status,
+        };
+        if crate::lex::nesting_depth(item_text) > MAX_NESTING {
+            tracing::warn!(
+                bytes = item_text.len(),
+                "item nests too deeply to parse safely; skipped"
+            );
+            return empty(Status::TooDeep);
+        }
+        let Some(parsed) = parse_leaf(item_text, leaf.kind) else {
+            return empty(Status::Unparsed);
+        };
+        let rules = crate::registry::walk_rules();
+        let (found, panics) = check_parsed(
+            &parsed,
+            self.info,
+            &self.scopes[i].0,
+            &self.imports[leaf.module],
+            item_text,
+            rules,
+        );
+        Checked {
+            findings: Arc::new(found),
+            panics: Arc::new(panics),
+            status: Status::Checked,
+        }
+    }
 }
 
 fn is_glob_super(tree: &syn::UseTree) -> bool {

@@ -154,3 +154,25 @@ fn broken_function_keeps_other_findings_in_place() {
     assert_eq!(actual, expected);
     assert_eq!(after.unparsed.len(), 1);
 }
+
+#[test]
+fn parallel_checking_equals_serial() {
+    let header = common::Header {
+        path: "src/handlers.rs".to_owned(),
+        ..Default::default()
+    };
+    let ctx = common::context(&header);
+    let text = [BASE, BASE2].concat().repeat(6);
+    let result = precept_rules::analysis::with_stack(move || {
+        let serial = Analyzer::new().analyze(&text, &ctx);
+        let parallel = Analyzer::with_threads(2).analyze(&text, &ctx);
+        (serial, parallel)
+    });
+    let Some((serial, parallel)) = result else {
+        panic!("analysis failed")
+    };
+    assert!(serial.stats.items >= 64, "{:?}", serial.stats);
+    assert!(!serial.findings.is_empty());
+    assert_eq!(serial.findings, parallel.findings);
+    assert_eq!(serial.unparsed, parallel.unparsed);
+}

@@ -46,6 +46,7 @@ pub fn spawn(
 
 fn run(shared: &Shared, out: &UnboundedSender<Outgoing>) {
     let mut analyzers: HashMap<Uri, Analyzer> = HashMap::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     loop {
         let uri = {
             let mut q = lock(&shared.queue);
@@ -94,7 +95,9 @@ fn run(shared: &Shared, out: &UnboundedSender<Outgoing>) {
             store(shared, out, &uri, version, text, Vec::new());
             continue;
         }
-        let analyzer = analyzers.entry(uri.clone()).or_default();
+        let analyzer = analyzers
+            .entry(uri.clone())
+            .or_insert_with(|| Analyzer::with_threads(threads));
         let analysis = analyzer.analyze(&text, &ctx);
         for (range, panic) in &analysis.panics {
             let _ = out.send(Outgoing::Log {
