@@ -5,6 +5,10 @@
 
 mod corpus;
 
+/// The same allocator as the `precept` binary, so figures match the product.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::OnceLock;
 
 use divan::Bencher;

@@ -8,6 +8,10 @@
 
 mod corpus;
 
+/// The same allocator as the `precept` binary, so figures match the product.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use precept_rules::analysis::{Analyzer, FileContext};
 
 fn rss_kb() -> u64 {

@@ -12,6 +12,10 @@
 #[path = "../../rules/benches/corpus.rs"]
 mod corpus;
 
+/// The same allocator as the `precept` binary, so the bare-parse baseline is fair.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

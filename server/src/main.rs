@@ -7,7 +7,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use mimalloc::MiMalloc;
 use precept::cli;
+
+/// Parsing allocates many small nodes; mimalloc is markedly faster at that than
+/// the system allocator (see docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
