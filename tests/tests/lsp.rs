@@ -520,3 +520,58 @@ async fn workspace_scope_scans_with_progress() {
     );
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn oversized_files_are_skipped_with_a_message() {
+    let dir = precept_tests::demo_copy();
+    let demo = dir.path().join("demo");
+    std::fs::write(demo.join("precept.toml"), "max-file-size = 100\n").unwrap_or(());
+    let file = demo.join("src/db.rs");
+    let uri = file_uri(&file);
+    let mut c = started(push_caps()).await;
+    c.open(&uri, &std::fs::read_to_string(&file).unwrap_or_default())
+        .await;
+    let d = c.diagnostics(&uri, Some(1)).await;
+    assert!(d.is_empty(), "{d:#?}");
+    let shown = c.wait_for(|m| m["method"] == "window/showMessage").await;
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("max-file-size"),
+        "{shown}"
+    );
+    c.shutdown().await;
+}
+
+#[tokio::test]
+async fn settings_change_at_runtime() {
+    let mut c = started(push_caps()).await;
+    let uri = demo_uri("db.rs");
+    c.open(&uri, &demo_text("db.rs")).await;
+    let before = c.diagnostics(&uri, Some(1)).await;
+    assert!(before.iter().any(|d| d["code"] == "sql-injection"));
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"precept": {"rules": {"sql-injection": "off"}}}}),
+    )
+    .await;
+    let after = c.diagnostics(&uri, Some(1)).await;
+    assert!(
+        after.iter().all(|d| d["code"] != "sql-injection"),
+        "{after:#?}"
+    );
+    // The pull of `workspace/configuration` also reaches the server.
+    c.settings = json!({"rules": {"unused-suppression": "off"}});
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    )
+    .await;
+    let pulled = c.diagnostics(&uri, Some(1)).await;
+    assert!(
+        pulled.iter().any(|d| d["code"] == "sql-injection"),
+        "{pulled:#?}"
+    );
+    c.shutdown().await;
+}
