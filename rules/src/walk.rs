@@ -1015,3 +1015,87 @@ fn expr_attrs(e: &syn::Expr) -> &[syn::Attribute] {
 pub fn lower(finding: &mut Finding, level: Level) {
     finding.level = level;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::{Category, FixAvailability};
+
+    static PANICS: RuleMeta = RuleMeta {
+        id: "test-panics",
+        category: Category::Reliability,
+        default_level: Level::Warning,
+        standard: "",
+        summary: "",
+        fix: FixAvailability::None,
+        clippy_lints: &[],
+        source: "",
+    };
+    static COUNTS: RuleMeta = RuleMeta {
+        id: "test-counts",
+        ..PANICS
+    };
+
+    struct Panics;
+    impl Rule for Panics {
+        fn meta(&self) -> &'static RuleMeta {
+            &PANICS
+        }
+        fn check_expr(&self, _: &Cx<'_, '_>, expr: &syn::Expr, out: &mut Sink<'_>) {
+            if let syn::Expr::MethodCall(m) = expr {
+                out.report(0..1, "before the panic");
+                if m.method == "boom" {
+                    panic!("rule bug");
+                }
+            }
+        }
+    }
+
+    struct Counts;
+    impl Rule for Counts {
+        fn meta(&self) -> &'static RuleMeta {
+            &COUNTS
+        }
+        fn check_expr(&self, _: &Cx<'_, '_>, expr: &syn::Expr, out: &mut Sink<'_>) {
+            if matches!(expr, syn::Expr::MethodCall(_)) {
+                out.report(0..1, "method call");
+            }
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_costs_only_its_own_findings() {
+        let item: syn::Item = match syn::parse_str("fn f() { a.ok(); b.boom(); c.ok(); }") {
+            Ok(i) => i,
+            Err(e) => panic!("{e}"),
+        };
+        let facts = CrateFacts::none();
+        let config = Config::default_for(std::path::Path::new("/"));
+        let routes = HashSet::new();
+        let info = FileInfo {
+            role: FileRole::Lib,
+            test_file: false,
+            crate_facts: &facts,
+            config: &config,
+            routes: &routes,
+            file_allows: &[],
+            imports_tonic: false,
+        };
+        let scope = Scope::default();
+        let imports = ImportMap::new();
+        let rules: &[&'static dyn Rule] = &[&Panics, &Counts];
+        let arena = MacroArena::default();
+        // Keep the expected panic's message out of the test output.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let mut walker = Walker::new(&info, &scope, &imports, "", rules, &arena);
+        walker.visit_item(&item);
+        let (findings, panics) = walker.finish();
+        std::panic::set_hook(hook);
+        assert_eq!(panics.len(), 1);
+        assert_eq!(panics[0].rule, "test-panics");
+        assert_eq!(panics[0].message, "rule bug");
+        assert!(findings.iter().all(|f| f.rule == "test-counts"));
+        assert_eq!(findings.len(), 3);
+    }
+}
