@@ -23,7 +23,10 @@ pub fn all() -> &'static [&'static dyn Rule] {
 
 /// Rules that take part in the syntax walk (the suppression rules work on comments).
 pub(crate) fn walk_rules() -> &'static [&'static dyn Rule] {
-    &ALL[..3]
+    static WALK: std::sync::OnceLock<Vec<&'static dyn Rule>> = std::sync::OnceLock::new();
+    WALK.get_or_init(|| {
+        ALL.iter().copied().filter(|r| r.meta().category != crate::rule::Category::Suppression).collect()
+    })
 }
 
 /// Metadata of a rule by id (following redirects).
