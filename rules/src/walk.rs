@@ -33,6 +33,13 @@ pub trait Rule: Send + Sync + 'static {
     /// Called for every macro invocation (expression, statement or item position).
     fn check_macro(&self, _cx: &Cx<'_, '_>, _mac: &syn::Macro, _out: &mut Sink<'_>) {}
 
+    /// Called for every item (top-level, in a module, or nested in a function),
+    /// before its contents are visited.
+    fn check_item(&self, _cx: &Cx<'_, '_>, _item: &syn::Item, _out: &mut Sink<'_>) {}
+
+    /// Called for every `let` statement, before its initialiser is visited.
+    fn check_local(&self, _cx: &Cx<'_, '_>, _local: &syn::Local, _out: &mut Sink<'_>) {}
+
     /// Called on entering a function or method, after its frame is pushed.
     fn check_fn(
         &self,
@@ -925,6 +932,7 @@ impl<'ast> Visit<'ast> for Walker<'_, 'ast> {
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         let saved = self.enter_attrs(&l.attrs);
+        self.dispatch(|rule, cx, out| rule.check_local(cx, l, out));
         visit::visit_local(self, l);
         self.leave_attrs(saved);
     }
@@ -973,6 +981,7 @@ impl<'ast> Visit<'ast> for Walker<'_, 'ast> {
         // Nested items (a `fn` inside a function) start a fresh context, except for
         // test markers and allows, which are inherited.
         let ancestors = std::mem::take(&mut self.cx.ancestors);
+        self.dispatch(|rule, cx, out| rule.check_item(cx, item, out));
         visit::visit_item(self, item);
         self.cx.ancestors = ancestors;
     }
