@@ -13,6 +13,14 @@ fn demo_text(file: &str) -> String {
     std::fs::read_to_string(repo_root().join("demo/src").join(file)).unwrap_or_default()
 }
 
+/// Open a demo file and wait for its first diagnostics.
+async fn open_demo(c: &mut Client, file: &str) -> (String, Vec<Value>) {
+    let uri = demo_uri(file);
+    c.open(&uri, &demo_text(file)).await;
+    let diagnostics = c.diagnostics(&uri, Some(1)).await;
+    (uri, diagnostics)
+}
+
 fn push_caps() -> Value {
     json!({"textDocument": {"publishDiagnostics": {"versionSupport": true}}})
 }
@@ -65,9 +73,7 @@ fn cli_findings(path: &str, text: &str) -> Vec<(String, u64)> {
 #[tokio::test]
 async fn pushes_diagnostics_with_all_fields() {
     let mut c = started(push_caps()).await;
-    let uri = demo_uri("handlers.rs");
-    c.open(&uri, &demo_text("handlers.rs")).await;
-    let diags = c.diagnostics(&uri, Some(1)).await;
+    let (uri, diags) = open_demo(&mut c, "handlers.rs").await;
     assert!(!diags.is_empty());
     let sql = diags
         .iter()
@@ -287,9 +293,7 @@ async fn quick_fixes_suppression_and_fix_all() {
 #[tokio::test]
 async fn hover_explains_the_rule() {
     let mut c = started(push_caps()).await;
-    let uri = demo_uri("db.rs");
-    c.open(&uri, &demo_text("db.rs")).await;
-    let diags = c.diagnostics(&uri, Some(1)).await;
+    let (uri, diags) = open_demo(&mut c, "db.rs").await;
     let sql = diags
         .iter()
         .find(|d| d["code"] == "sql-injection" && d["severity"] == 1)
@@ -441,9 +445,7 @@ async fn editor_settings_override_levels() {
     let mut c = Client::in_process();
     c.initialize(push_caps(), json!({"rules": {"sql-injection": "off"}}))
         .await;
-    let uri = demo_uri("db.rs");
-    c.open(&uri, &demo_text("db.rs")).await;
-    let d = c.diagnostics(&uri, Some(1)).await;
+    let (uri, d) = open_demo(&mut c, "db.rs").await;
     assert!(d.iter().all(|d| d["code"] != "sql-injection"), "{d:#?}");
     assert!(d.iter().any(|d| d["code"] == "suppression-without-reason"));
     c.shutdown().await;
@@ -454,9 +456,7 @@ async fn real_binary_over_stdio() {
     let mut c = Client::spawn_binary(&["--log-level", "warn"]);
     let init = c.initialize(push_caps(), Value::Null).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "precept");
-    let uri = demo_uri("handlers.rs");
-    c.open(&uri, &demo_text("handlers.rs")).await;
-    let d = c.diagnostics(&uri, Some(1)).await;
+    let (uri, d) = open_demo(&mut c, "handlers.rs").await;
     assert_eq!(
         rules(&d),
         cli_findings("demo/src/handlers.rs", &demo_text("handlers.rs"))
@@ -547,9 +547,7 @@ async fn oversized_files_are_skipped_with_a_message() {
 #[tokio::test]
 async fn settings_change_at_runtime() {
     let mut c = started(push_caps()).await;
-    let uri = demo_uri("db.rs");
-    c.open(&uri, &demo_text("db.rs")).await;
-    let before = c.diagnostics(&uri, Some(1)).await;
+    let (uri, before) = open_demo(&mut c, "db.rs").await;
     assert!(before.iter().any(|d| d["code"] == "sql-injection"));
     c.notify(
         "workspace/didChangeConfiguration",
