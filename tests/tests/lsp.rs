@@ -73,7 +73,7 @@ fn cli_findings(path: &str, text: &str) -> Vec<(String, u64)> {
 #[tokio::test]
 async fn pushes_diagnostics_with_all_fields() {
     let mut c = started(push_caps()).await;
-    let (uri, diags) = open_demo(&mut c, "handlers.rs").await;
+    let (_uri, diags) = open_demo(&mut c, "handlers.rs").await;
     assert!(!diags.is_empty());
     let sql = diags
         .iter()
@@ -445,7 +445,7 @@ async fn editor_settings_override_levels() {
     let mut c = Client::in_process();
     c.initialize(push_caps(), json!({"rules": {"sql-injection": "off"}}))
         .await;
-    let (uri, d) = open_demo(&mut c, "db.rs").await;
+    let (_uri, d) = open_demo(&mut c, "db.rs").await;
     assert!(d.iter().all(|d| d["code"] != "sql-injection"), "{d:#?}");
     assert!(d.iter().any(|d| d["code"] == "suppression-without-reason"));
     c.shutdown().await;
