@@ -456,7 +456,7 @@ async fn real_binary_over_stdio() {
     let mut c = Client::spawn_binary(&["--log-level", "warn"]);
     let init = c.initialize(push_caps(), Value::Null).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "precept");
-    let (uri, d) = open_demo(&mut c, "handlers.rs").await;
+    let (_uri, d) = open_demo(&mut c, "handlers.rs").await;
     assert_eq!(
         rules(&d),
         cli_findings("demo/src/handlers.rs", &demo_text("handlers.rs"))
