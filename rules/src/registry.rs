@@ -8,7 +8,21 @@ use crate::walk::Rule;
 static ALL: &[&dyn Rule] = &[
     &reliability::unwrap_in_boundary::UnwrapInBoundary,
     &reliability::missing_timeout::MissingTimeout,
+    &reliability::unbounded_retry::UnboundedRetry,
+    &reliability::unbounded_channel::UnboundedChannel,
+    &reliability::blocking_in_async::BlockingInAsync,
+    &reliability::swallowed_error::SwallowedError,
+    &reliability::detached_spawn::DetachedSpawn,
     &security::sql_injection::SqlInjection,
+    &security::select_star::SelectStar,
+    &security::hardcoded_secret::HardcodedSecret,
+    &security::secret_in_log::SecretInLog,
+    &security::debug_derive_secret::DebugDeriveSecret,
+    &security::tls_verification_disabled::TlsVerificationDisabled,
+    &security::plaintext_http::PlaintextHttp,
+    &security::weak_password_hash::WeakPasswordHash,
+    &crate::rules::correctness::client_per_request::ClientPerRequest,
+    &crate::rules::correctness::permissive_cors::PermissiveCors,
     &suppression::unused_suppression::UnusedSuppression,
     &suppression::suppression_without_reason::SuppressionWithoutReason,
 ];
@@ -25,7 +39,10 @@ pub fn all() -> &'static [&'static dyn Rule] {
 pub(crate) fn walk_rules() -> &'static [&'static dyn Rule] {
     static WALK: std::sync::OnceLock<Vec<&'static dyn Rule>> = std::sync::OnceLock::new();
     WALK.get_or_init(|| {
-        ALL.iter().copied().filter(|r| r.meta().category != crate::rule::Category::Suppression).collect()
+        ALL.iter()
+            .copied()
+            .filter(|r| r.meta().category != crate::rule::Category::Suppression)
+            .collect()
     })
 }
 

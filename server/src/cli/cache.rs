@@ -22,6 +22,27 @@ const FORMAT: u32 = 1;
 /// Entries kept from earlier runs at most, so the file cannot grow without bound.
 const MAX_ENTRIES: usize = 200_000;
 
+/// Identifies the build of precept doing the checking: the version, plus the
+/// executable's size and modification time, so that a rebuilt binary with changed
+/// rules (same version, during development) never reads results of the old one.
+fn engine_fingerprint() -> u64 {
+    static FINGERPRINT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *FINGERPRINT.get_or_init(|| {
+        let mut h = Hasher64::default();
+        env!("CARGO_PKG_VERSION").hash(&mut h);
+        if let Some(meta) = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+        {
+            meta.len().hash(&mut h);
+            if let Ok(modified) = meta.modified() {
+                modified.hash(&mut h);
+            }
+        }
+        h.finish()
+    })
+}
+
 #[derive(Default, Serialize, Deserialize)]
 struct Stored {
     format: u32,
@@ -54,7 +75,7 @@ impl DiskCache {
 
     pub fn key(&self, display_path: &str, text: &str, ctx: &FileContext) -> u64 {
         let mut h = Hasher64::default();
-        env!("CARGO_PKG_VERSION").hash(&mut h);
+        engine_fingerprint().hash(&mut h);
         display_path.hash(&mut h);
         text.hash(&mut h);
         ctx.config.digest().hash(&mut h);

@@ -26,6 +26,7 @@ where
     O: tokio::io::AsyncWrite,
 {
     let shared = Shared::new();
+    // precept:allow(unbounded-channel): at most one message per finished analysis, and the worker is bounded by the document queue; a bounded queue could stall the worker thread
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<Outgoing>();
     let worker = match worker::spawn(shared.clone(), out_tx.clone()) {
         Ok(w) => Some(w),

@@ -133,26 +133,61 @@ enum Target {
     Builder,
 }
 
+/// The SQL text argument of a SQL execution call and the call's range, for rules
+/// that inspect query text (`select-star`). Query-builder `.push(..)` fragments are
+/// not whole queries and are left out.
+pub(crate) fn sql_call_argument<'e>(
+    cx: &Cx<'_, '_>,
+    expr: &'e syn::Expr,
+) -> Option<(&'e syn::Expr, Range<usize>)> {
+    match expr {
+        syn::Expr::Call(call) => {
+            let (target, index) = fn_call_target(cx, call)?;
+            if target == Target::Builder {
+                return None;
+            }
+            Some((call.args.iter().nth(index)?, call_range(call)))
+        }
+        syn::Expr::MethodCall(mc) => {
+            let method = mc.method.to_string();
+            let driver = DRIVER_METHODS.contains(&method.as_str())
+                && DRIVER_CRATES.iter().any(|c| cx.file.crate_facts.has_dep(c));
+            if !driver {
+                return None;
+            }
+            Some((mc.args.first()?, method_call_range(mc)))
+        }
+        _ => None,
+    }
+}
+
+/// Which SQL function a call is, and the index of its SQL argument.
+fn fn_call_target(cx: &Cx<'_, '_>, call: &syn::ExprCall) -> Option<(Target, usize)> {
+    let path = cx.resolve_call(call)?;
+    Some(
+        if path.is(&["sqlx", "query"])
+            || path.is(&["sqlx", "query_as"])
+            || path.is(&["sqlx", "query_scalar"])
+        {
+            (Target::SqlxQuery, 0)
+        } else if path.is(&["sqlx", "raw_sql"])
+            || path.is(&["diesel", "sql_query"])
+            || path.is(&["diesel", "dsl", "sql"])
+            || path.is(&["diesel", "expression", "dsl", "sql"])
+        {
+            (Target::Other, 0)
+        } else if path.is(&["sqlx", "QueryBuilder", "new"]) {
+            (Target::Builder, 0)
+        } else if path.is(&["sea_orm", "Statement", "from_string"]) {
+            (Target::Other, 1)
+        } else {
+            return None;
+        },
+    )
+}
+
 fn check_fn_call(cx: &Cx<'_, '_>, call: &syn::ExprCall, out: &mut Sink<'_>) {
-    let Some(path) = cx.resolve_call(call) else {
-        return;
-    };
-    let (target, arg_index) = if path.is(&["sqlx", "query"])
-        || path.is(&["sqlx", "query_as"])
-        || path.is(&["sqlx", "query_scalar"])
-    {
-        (Target::SqlxQuery, 0)
-    } else if path.is(&["sqlx", "raw_sql"])
-        || path.is(&["diesel", "sql_query"])
-        || path.is(&["diesel", "dsl", "sql"])
-        || path.is(&["diesel", "expression", "dsl", "sql"])
-    {
-        (Target::Other, 0)
-    } else if path.is(&["sqlx", "QueryBuilder", "new"]) {
-        (Target::Builder, 0)
-    } else if path.is(&["sea_orm", "Statement", "from_string"]) {
-        (Target::Other, 1)
-    } else {
+    let Some((target, arg_index)) = fn_call_target(cx, call) else {
         return;
     };
     let Some(arg) = call.args.iter().nth(arg_index) else {
