@@ -573,3 +573,33 @@ async fn settings_change_at_runtime() {
     );
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn pull_after_a_settings_change_sees_the_new_settings() {
+    let mut c = Client::in_process();
+    c.initialize(json!({"textDocument": {"diagnostic": {}}}), Value::Null)
+        .await;
+    let uri = demo_uri("db.rs");
+    c.open(&uri, &demo_text("db.rs")).await;
+    let r = c
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert!(r.to_string().contains("sql-injection"), "{r}");
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"precept": {"rules": {"sql-injection": "off"}}}}),
+    )
+    .await;
+    // The next pull (what the client does after the refresh) answers under the new settings.
+    let r = c
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert!(!r.to_string().contains("\"sql-injection\""), "{r}");
+    c.shutdown().await;
+}

@@ -175,7 +175,7 @@ impl Shared {
     }
 
     /// Replace the resolver (new settings, or configuration files changed) and
-    /// forget every document's cached context.
+    /// forget every document's cached context and result.
     pub fn reset_resolver(&self) {
         let settings = lock(&self.settings).clone();
         let mut resolver = Resolver::with_reader(Box::new(precept_rules::config::read_from_disk));
@@ -186,6 +186,9 @@ impl Shared {
         }
         for doc in lock(&self.docs).values_mut() {
             doc.context = None;
+            // Results under the old configuration must not answer pull requests that
+            // the refresh after a reload triggers: they wait for the new analysis.
+            doc.result = None;
         }
     }
 
