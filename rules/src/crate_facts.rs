@@ -46,6 +46,8 @@ pub struct CrateFacts {
     /// The crate builds a binary: `src/main.rs` exists (and `autobins` is not off) or
     /// `[[bin]]` targets are declared.
     pub has_main: bool,
+    /// The crate has a library target: `src/lib.rs` exists or `[lib]` is declared.
+    pub has_lib: bool,
     /// `[dependencies]` plus target-specific `[target.'..'.dependencies]` (not dev or
     /// build dependencies), keyed by the name code uses: the key in the manifest
     /// (the rename, if any) with `-` turned into `_`. Lookups through the methods
@@ -129,13 +131,18 @@ impl CrateFacts {
             .parent()
             .map(|dir| dir.join("src").join("main.rs"));
         let main_exists = main_rs.is_some_and(|p| p.is_file());
-        Ok(from_tables(
+        let lib_exists = manifest_path
+            .parent()
+            .is_some_and(|dir| dir.join("src").join("lib.rs").is_file());
+        let mut facts = from_tables(
             &manifest_path,
             &manifest,
             workspace.as_ref(),
             lock_text,
             main_exists,
-        ))
+        );
+        facts.has_lib = facts.package_name.is_some() && (lib_exists || declares_lib(&manifest));
+        Ok(facts)
     }
 
     /// The dependency code refers to as `name` (`-` or `_` spelling).
@@ -190,6 +197,7 @@ impl CrateFacts {
         put("precept-crate-facts-v1");
         put(self.package_name.as_deref().unwrap_or("\0none"));
         put(if self.has_main { "main" } else { "nomain" });
+        put(if self.has_lib { "lib" } else { "nolib" });
         for (key, dep) in &self.deps {
             put(key);
             put(&dep.package);
@@ -314,6 +322,7 @@ fn from_tables(
         manifest_dir,
         package_name,
         has_main,
+        has_lib: false,
         deps,
     }
 }
@@ -528,13 +537,24 @@ fn facts_for_manifest(
         source.text(&package_dir.join("src").join("main.rs")),
         Ok(None)
     );
-    Ok(from_tables(
+    let lib_exists = !matches!(
+        source.text(&package_dir.join("src").join("lib.rs")),
+        Ok(None)
+    );
+    let mut facts = from_tables(
         manifest_path,
         manifest,
         workspace.as_ref(),
         lock.as_deref(),
         main_exists,
-    ))
+    );
+    facts.has_lib = facts.package_name.is_some() && (lib_exists || declares_lib(manifest));
+    Ok(facts)
+}
+
+/// A `[lib]` table in the manifest.
+fn declares_lib(manifest: &Table) -> bool {
+    manifest.get("lib").and_then(Value::as_table).is_some()
 }
 
 /// The workspace root directory for a package, and its manifest when it is another

@@ -61,12 +61,12 @@ pub fn is_literal_only(expr: &syn::Expr) -> bool {
         syn::Expr::Cast(c) => is_literal_only(&c.expr),
         syn::Expr::Tuple(t) => t.elems.iter().all(is_literal_only),
         syn::Expr::Array(a) => a.elems.iter().all(is_literal_only),
-        syn::Expr::Macro(m) => m
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "concat" || s.ident == "stringify"),
+        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "concat" | "stringify" | "file" | "env" | "include_str"
+            )
+        }),
         _ => false,
     }
 }
@@ -85,6 +85,14 @@ fn is_pure_constructor(name: &str) -> bool {
             | "parse"
             | "parse_str"
             | "from_utf8"
+            | "try_weeks"
+            | "try_days"
+            | "try_hours"
+            | "try_minutes"
+            | "try_seconds"
+            | "try_milliseconds"
+            | "from_ymd_opt"
+            | "from_hms_opt"
     )
 }
 

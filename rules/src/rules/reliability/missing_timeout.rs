@@ -17,8 +17,9 @@
 //!
 //! Not flagged: `reqwest::blocking` (30 s by default), sqlx pools (30 s acquire
 //! timeout), redis clients, builder chains that set any timeout, calls wrapped in
-//! `tokio::time::timeout`, and look-alike builders from other crates
-//! (`reqwest_middleware::ClientBuilder`).
+//! `tokio::time::timeout`, a `let client = Client::new();` whose every use in the
+//! function is a request that sets its own `.timeout(..)`, and look-alike
+//! builders from other crates (`reqwest_middleware::ClientBuilder`).
 //!
 //! ## Example
 //! ```rust
@@ -90,7 +91,7 @@ fn check_call(cx: &Cx<'_, '_>, call: &syn::ExprCall, out: &mut Sink<'_>) {
         return;
     };
     if path.is(&["reqwest", "Client", "new"]) {
-        if wrapped_in_timeout(cx) {
+        if wrapped_in_timeout(cx) || every_request_has_timeout(cx, call) {
             return;
         }
         let finding = out.report(
@@ -227,6 +228,74 @@ fn is_tonic_builder(path: &Resolved) -> bool {
                 "from_static" | "from_shared" | "new"
             ]
         )
+}
+
+/// `let client = Client::new();` whose every use in the function is a request
+/// chain that sets its own `.timeout(..)` (`client.post(url).timeout(d).send()`).
+fn every_request_has_timeout(cx: &Cx<'_, '_>, call: &syn::ExprCall) -> bool {
+    use syn::visit::Visit;
+    let Some(body) = cx.fn_body() else {
+        return false;
+    };
+    let at = node_range(call);
+    // The name this call is bound to.
+    struct Let<'r> {
+        at: &'r std::ops::Range<usize>,
+        name: Option<String>,
+    }
+    impl<'ast> Visit<'ast> for Let<'_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                if node_range(&*init.expr) == *self.at {
+                    self.name = Some(pi.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut finder = Let {
+        at: &at,
+        name: None,
+    };
+    finder.visit_block(body);
+    let Some(name) = finder.name else {
+        return false;
+    };
+    // Every mention of the name, and the request chains on it that set a timeout.
+    struct Uses<'n> {
+        name: &'n str,
+        mentions: usize,
+        timed: usize,
+    }
+    impl<'ast> Visit<'ast> for Uses<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if p.path.is_ident(self.name) {
+                self.mentions += 1;
+            }
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "timeout" {
+                let (calls, base) = crate::rules::util::chain(&m.receiver);
+                let request = calls.last().is_some_and(|c| {
+                    matches!(
+                        c.method.to_string().as_str(),
+                        "get" | "post" | "put" | "patch" | "delete" | "head" | "request"
+                    )
+                });
+                if request && matches!(base, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+                    self.timed += 1;
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut uses = Uses {
+        name: &name,
+        mentions: 0,
+        timed: 0,
+    };
+    uses.visit_block(body);
+    uses.mentions > 0 && uses.mentions == uses.timed
 }
 
 /// True when an enclosing expression bounds the call with a timeout:

@@ -12,7 +12,14 @@
 //! Not flagged: arms that log, return or otherwise use the error; `Err(Variant)`
 //! arms that name one error on purpose; empty arms that hold a comment explaining
 //! why the error is ignored; `dotenv().ok();` (a missing `.env` file is normal in
-//! production); `let _ = tx.send(..)`, and sends and non-blocking polls
+//! production); `x.inspect_err(|e| warn!(..)).ok();` and a `.map_err(..)` whose
+//! closure logs (the error is reported before it is dropped); an empty
+//! `Err(_) => {}` arm next to a guarded `Err(e) if .. =>` arm in the same match
+//! (the guard picks the errors that matter, the rest fall through on purpose);
+//! `x.ok();` with a comment that says why the error is ignored (mentioning
+//! "ignore", "fail" or "best effort", just above, inside or after it);
+//! `STATIC.set(..).ok()` on a `OnceLock`/`OnceCell` (its `Err` means "already set");
+//! `io::stdout().flush().ok()` (and stderr) before a prompt; `let _ = tx.send(..)`, and sends and non-blocking polls
 //! (`try_recv`, `try_lock`, …) in any of the shapes above (a send to a receiver
 //! that has gone away, or an empty queue, is commonly and deliberately ignored);
 //! test code.
@@ -88,6 +95,15 @@ impl Rule for SwallowedError {
                 if is_deliberate(&m.expr) {
                     return;
                 }
+                // A guarded `Err(e) if .. =>` arm sorts the errors; an empty
+                // catch-all `Err(_)` next to it lets the rest fall through on purpose.
+                let guarded_err = m
+                    .arms
+                    .iter()
+                    .any(|a| a.guard.is_some() && err_binding(&a.pat).is_some());
+                if guarded_err {
+                    return;
+                }
                 for arm in &m.arms {
                     if arm.guard.is_some() {
                         continue;
@@ -144,7 +160,16 @@ fn check_block(cx: &Cx<'_, '_>, block: &syn::Block, out: &mut Sink<'_>) {
         let syn::Stmt::Expr(syn::Expr::MethodCall(mc), Some(semi)) = stmt else {
             continue;
         };
-        if mc.method != "ok" || !mc.args.is_empty() || is_deliberate(&mc.receiver) {
+        if mc.method != "ok"
+            || !mc.args.is_empty()
+            || is_deliberate(&mc.receiver)
+            || is_reported(&mc.receiver)
+            || is_once_cell_set(&mc.receiver)
+        {
+            continue;
+        }
+        let stmt = node_range(mc).start..cx.span_range(semi.span).end;
+        if explains_ignore(cx, stmt) {
             continue;
         }
         let finding = out.report(
@@ -217,6 +242,21 @@ fn is_deliberate(expr: &syn::Expr) -> bool {
             }
         }
     }
+    // `io::stdout().flush().ok()` before a prompt: a terminal that cannot be
+    // flushed leaves nothing useful to report to.
+    if calls.first().is_some_and(|c| c.method == "flush") {
+        if let syn::Expr::Call(c) = base {
+            if let syn::Expr::Path(p) = &*c.func {
+                if p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "stdout" || s.ident == "stderr")
+                {
+                    return true;
+                }
+            }
+        }
+    }
     calls.first().is_some_and(|c| {
         matches!(
             c.method.to_string().as_str(),
@@ -232,6 +272,87 @@ fn is_deliberate(expr: &syn::Expr) -> bool {
                 | "try_acquire"
         )
     })
+}
+
+/// `STATIC.set(..)` on a `OnceLock`/`OnceCell` static: its `Err` only means
+/// "already initialised", not a failure.
+fn is_once_cell_set(expr: &syn::Expr) -> bool {
+    let syn::Expr::MethodCall(m) = expr else {
+        return false;
+    };
+    m.method == "set"
+        && matches!(&*m.receiver, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| crate::rules::util::is_const_name(&s.ident.to_string())))
+}
+
+/// A comment on the statement (inside it, at the end of its line, or in the run of
+/// comment lines just above it) that says why the error is ignored — the same
+/// courtesy an empty `Err(_) => { // why }` arm gets.
+fn explains_ignore(cx: &Cx<'_, '_>, stmt: std::ops::Range<usize>) -> bool {
+    let text = cx.text();
+    let mut comments = String::new();
+    let inside = cx.slice(stmt.clone());
+    for line in inside.lines() {
+        if let Some(i) = line.find("//") {
+            comments.push_str(&line[i..]);
+        }
+    }
+    let rest = text.get(stmt.end..).unwrap_or("");
+    let trailing = rest.lines().next().unwrap_or("");
+    if let Some(i) = trailing.find("//") {
+        comments.push_str(&trailing[i..]);
+    }
+    let before = text.get(..stmt.start).unwrap_or("");
+    let mut lines = before.lines().rev();
+    // The statement's own line, up to where it starts: indentation only.
+    if before.ends_with('\n') || lines.next().is_some_and(|l| l.trim().is_empty()) {
+        for line in lines {
+            let t = line.trim_start();
+            if !t.starts_with("//") {
+                break;
+            }
+            comments.push_str(t);
+        }
+    }
+    let c = comments.to_ascii_lowercase();
+    [
+        "ignor",
+        "fail",
+        "best effort",
+        "best-effort",
+        "don't care",
+        "harmless",
+    ]
+    .iter()
+    .any(|k| c.contains(k))
+}
+
+/// A chain that reports the error before `.ok()` drops it:
+/// `.inspect_err(..)`, or a `.map_err(..)` whose closure calls a macro (a log).
+fn is_reported(expr: &syn::Expr) -> bool {
+    let (calls, _) = crate::rules::util::chain(expr);
+    calls.iter().any(|c| match c.method.to_string().as_str() {
+        "inspect_err" => true,
+        "map_err" => c.args.first().is_some_and(|arg| {
+            let syn::Expr::Closure(cl) = arg else {
+                return false;
+            };
+            closure_calls_macro(&cl.body)
+        }),
+        _ => false,
+    })
+}
+
+fn closure_calls_macro(body: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_macro(&mut self, _m: &'ast syn::Macro) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, body);
+    f.0
 }
 
 /// A logging statement for the error variable `var`, with the crate's logger.

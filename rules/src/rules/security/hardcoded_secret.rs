@@ -31,7 +31,9 @@
 //! secrets in test code. Credential shapes are flagged in tests too (a real token
 //! in a test is still a leaked token), except the example keys vendors publish in
 //! their documentation (AWS's `AKIA…EXAMPLE`, Stripe's documentation key) and
-//! obviously made-up values (`sk_live_1234567890…`, `ghp_xxxxxxxx…`).
+//! obviously made-up values (`sk_live_1234567890…`, `ghp_xxxxxxxx…`), and the
+//! sample values of a secret-detection table (a literal in the same tuple as a
+//! regular expression, `("GitHub PAT", "ghp_[a-zA-Z0-9]{36}", Sample("ghp_…"))`).
 //!
 //! ## Example
 //! ```rust
@@ -83,6 +85,9 @@ impl Rule for HardcodedSecret {
                 ..
             }) => {
                 if let Some(what) = credential_shape(&s.value()) {
+                    if is_detector_test_vector(cx) {
+                        return;
+                    }
                     out.report(
                         node_range(s),
                         format!("{what} written into the source; {ADVICE}"),
@@ -151,6 +156,35 @@ impl Rule for HardcodedSecret {
             _ => {}
         }
     }
+}
+
+/// A sample value in a secret-detection table: the literal sits (possibly inside
+/// `Variant(..)` or `&[..]`) in a tuple next to a regular expression, as in
+/// `("GitHub PAT", "ghp_[a-zA-Z0-9]{36}", Sample("ghp_…"))`. Scanners ship such
+/// test vectors on purpose; they are not credentials for anything.
+fn is_detector_test_vector(cx: &Cx<'_, '_>) -> bool {
+    for ancestor in cx.ancestors().take(6) {
+        match ancestor {
+            syn::Expr::Tuple(t) => {
+                return t
+                    .elems
+                    .iter()
+                    .any(|e| literal(e).is_some_and(|l| is_regex(&l.value())));
+            }
+            syn::Expr::Call(_)
+            | syn::Expr::Array(_)
+            | syn::Expr::Reference(_)
+            | syn::Expr::Paren(_)
+            | syn::Expr::Group(_) => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Text that reads as a regular expression: a character class with a repetition.
+fn is_regex(v: &str) -> bool {
+    v.contains('[') && (v.contains("]{") || v.contains("]+") || v.contains("]*"))
 }
 
 /// Shape (a): a literal bound or passed to a secret-like name.

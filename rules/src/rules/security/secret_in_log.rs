@@ -10,6 +10,10 @@
 //!   neither listed in `skip(..)` nor covered by `skip_all`: the span records every
 //!   argument with its `Debug` output.
 //!
+//! `println!`/`print!` in a binary (`src/main.rs`, `src/bin/**`) are not flagged:
+//! stdout is the program's output there (a `generate-token` command prints the
+//! token for its user); `eprintln!` and log macros still are.
+//!
 //! Only expressions are matched, never the message text, and names that describe a
 //! secret rather than hold it (`token_count`, `password_len`, `session_id`,
 //! `token_ttl`, `token_expires_at`) are not flagged. Parameters typed as
@@ -131,6 +135,13 @@ fn log_macro(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<Kind> {
     let name = mac.path.segments.last()?.ident.to_string();
     match name.as_str() {
         "println" | "print" | "eprintln" | "eprint" => {
+            // In a binary, stdout is the program's output, not a log: a command
+            // that generates a token or hash prints it for the user on purpose.
+            if matches!(name.as_str(), "println" | "print")
+                && matches!(cx.file.role, crate::project::FileRole::Bin)
+            {
+                return None;
+            }
             let std_path = mac.path.segments.len() == 1
                 || mac
                     .path

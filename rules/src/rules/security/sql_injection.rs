@@ -15,7 +15,11 @@
 //!
 //! Reported at `info` instead, as a design note rather than an injection: text whose
 //! interpolated values are all constants or literals (a table name from a `const`),
-//! or a placeholder list built from `$1, $2, …` or `?`.
+//! or a placeholder list built from `$1, $2, …` or `?`; interpolations in an
+//! identifier or fragment position, which no bind parameter can replace
+//! (`FROM {table}`, `users_active_{suffix}`, `r.{func}(..)`, `({where_clause})`;
+//! a quoted `'{}'` is always a value); and DDL (`CREATE`, `ALTER`, `DROP`,
+//! `TRUNCATE`), which takes no bind parameters at all.
 //!
 //! ## Why is this bad?
 //! A value spliced into SQL text is parsed as SQL. Whoever controls the value
@@ -246,6 +250,10 @@ enum Interp {
     Constant,
     /// A list of `$n`/`?` placeholders.
     Placeholders,
+    /// In an identifier or SQL-fragment position (`FROM {table}`, `users_{suffix}`,
+    /// `({where_clause})`): it cannot be a bind parameter, so it is not reported
+    /// as an injection.
+    Identifier,
     /// Anything else: may carry input.
     Value,
 }
@@ -274,8 +282,20 @@ fn report(
     if built.interps.is_empty() || !looks_like_sql(&built.literal, target == Target::Builder) {
         return;
     }
-    let dangerous = built.interps.contains(&Interp::Value);
-    if dangerous {
+    // DDL (`CREATE`, `ALTER`, `DROP`, `TRUNCATE`) cannot take bind parameters at
+    // all, so its interpolations are a design note, not an injection to fix.
+    let ddl = matches!(
+        first_keyword(&built.literal).as_str(),
+        "CREATE" | "ALTER" | "DROP" | "TRUNCATE"
+    );
+    let dangerous = built.interps.contains(&Interp::Value) && !ddl;
+    if ddl && built.interps.contains(&Interp::Value) {
+        let message = format!(
+            "DDL built with {} from runtime values; DDL cannot take bind parameters, so check them against a fixed allow-list",
+            built.how
+        );
+        out.report(range, message).level = Level::Info;
+    } else if dangerous {
         let message = format!(
             "SQL built with {} from runtime values; pass them as bind parameters",
             built.how
@@ -286,6 +306,12 @@ fn report(
                 bind_fix(cx, arg, call, finding);
             }
         }
+    } else if built.interps.contains(&Interp::Identifier) {
+        let message = format!(
+            "SQL built with {} from dynamic identifiers or fragments; make sure they come from a fixed allow-list",
+            built.how
+        );
+        out.report(range, message).level = Level::Info;
     } else {
         let message = format!(
             "SQL built with {} from constants; prefer a fixed query string so the text is reviewable",
@@ -295,13 +321,17 @@ fn report(
     }
 }
 
-fn looks_like_sql(literal: &str, fragment_ok: bool) -> bool {
-    let first_word: String = literal
+fn first_keyword(literal: &str) -> String {
+    literal
         .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
         .chars()
         .take_while(|c| c.is_ascii_alphabetic())
         .collect::<String>()
-        .to_ascii_uppercase();
+        .to_ascii_uppercase()
+}
+
+fn looks_like_sql(literal: &str, fragment_ok: bool) -> bool {
+    let first_word = first_keyword(literal);
     STATEMENT_KEYWORDS.contains(&first_word.as_str())
         || (fragment_ok && CLAUSE_KEYWORDS.contains(&first_word.as_str()))
 }
@@ -660,6 +690,13 @@ fn classify_macro(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<Built> {
                         }
                     },
                 };
+                let kind = if kind == Interp::Value
+                    && is_identifier_position(&value, ph.range.clone(), &arg_hint(&f, &ph.arg))
+                {
+                    Interp::Identifier
+                } else {
+                    kind
+                };
                 interps.push(kind);
             }
             literal.push_str(&value[last..]);
@@ -691,6 +728,64 @@ fn classify_macro(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<Built> {
         }
         _ => None,
     }
+}
+
+/// Keywords after which a name, not a value, follows.
+const IDENTIFIER_KEYWORDS: &[&str] = &[
+    "FROM", "JOIN", "UPDATE", "INTO", "TABLE", "EXISTS", "TRUNCATE", "BY", "AS",
+];
+
+/// The text of the argument behind a placeholder, for name hints.
+fn arg_hint(f: &FormatCall, arg: &ArgRef) -> String {
+    let expr = match arg {
+        ArgRef::Index(i) => f.positional.get(*i),
+        ArgRef::Name(n) => match f.named.get(n) {
+            Some(e) => Some(e),
+            None => return n.clone(),
+        },
+    };
+    expr.map(|e| quote::ToTokens::to_token_stream(e).to_string())
+        .unwrap_or_default()
+}
+
+/// A placeholder that stands for an identifier or a SQL fragment rather than a
+/// value: glued to a name (`users_{}`, `r.{func}`, `{prefix}_count`), right after
+/// `FROM`/`JOIN`/`UPDATE`/`INTO`/`TABLE`/`EXISTS`/`BY`/`AS`, or named like a
+/// fragment (`where_clause`, `order_sql`, `table_name`). A quoted placeholder
+/// (`'{}'`) is always a value.
+fn is_identifier_position(value: &str, range: Range<usize>, hint: &str) -> bool {
+    let before = &value[..range.start];
+    let after = &value[range.end..];
+    let prev = before.chars().next_back();
+    let next = after.chars().next();
+    if prev == Some('\'') || next == Some('\'') {
+        return false;
+    }
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '"';
+    if prev.is_some_and(name_char) || next.is_some_and(name_char) {
+        return true;
+    }
+    let word: String = before
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if IDENTIFIER_KEYWORDS.contains(&word.as_str()) {
+        return true;
+    }
+    let hint = hint.to_ascii_lowercase();
+    let last = hint
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    ["clause", "_sql", "table", "table_name", "column", "columns"]
+        .iter()
+        .any(|suffix| last.ends_with(suffix))
 }
 
 /// The sqlx bind fix: placeholders in the text, values in `.bind(..)` calls.
