@@ -23,6 +23,10 @@ static ALL: &[&dyn Rule] = &[
     &security::weak_password_hash::WeakPasswordHash,
     &crate::rules::correctness::client_per_request::ClientPerRequest,
     &crate::rules::correctness::permissive_cors::PermissiveCors,
+    &crate::rules::correctness::local_time::LocalTime,
+    &crate::rules::correctness::wall_clock_duration::WallClockDuration,
+    &crate::rules::correctness::uuid_v4_id::UuidV4Id,
+    &crate::rules::maintainability::glob_import::GlobImport,
     &suppression::unused_suppression::UnusedSuppression,
     &suppression::suppression_without_reason::SuppressionWithoutReason,
 ];
@@ -71,7 +75,8 @@ mod tests {
             let id = r.meta().id;
             assert!(seen.insert(id), "duplicate rule id {id}");
             assert!(
-                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{id} is not kebab-case"
             );
         }

@@ -1,6 +1,7 @@
 //! The rules, one file each, grouped by category. [`crate::registry`] lists them.
 
 pub mod correctness;
+pub mod maintainability;
 pub mod reliability;
 pub mod secrets;
 pub mod security;

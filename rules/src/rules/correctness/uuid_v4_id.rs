@@ -1,0 +1,101 @@
+//! ## What it does
+//! Flags identifiers generated with `Uuid::new_v4()`.
+//!
+//! ## Why is this bad?
+//! Version 4 UUIDs are random, so consecutive ids land on random pages of a B-tree
+//! index: inserts touch the whole index, pages split and fill half-way, and the
+//! cache hit rate falls as the table grows. Version 7 UUIDs start with a
+//! millisecond timestamp, so new rows append at the end of the index, and the ids
+//! sort by creation time, which also helps pagination and debugging. They are just
+//! as unique.
+//!
+//! Not flagged: test code, examples and build scripts, and `new_v4` on types that do
+//! not resolve to `uuid::Uuid`. Keep v4 for values that must not reveal when they
+//! were made (password-reset tokens, for instance) and suppress the finding there
+//! with a reason.
+//!
+//! ## Example
+//! ```rust
+//! use uuid::Uuid;
+//!
+//! pub fn order_id() -> Uuid {
+//!     Uuid::new_v4()
+//! }
+//! ```
+//!
+//! Use instead:
+//! ```rust
+//! use uuid::Uuid;
+//!
+//! pub fn order_id() -> Uuid {
+//!     Uuid::now_v7()
+//! }
+//! ```
+//!
+//! ## Fix safety
+//! The fix replaces `new_v4` with `now_v7`. It is safe when the crate enables the
+//! `v7` feature of its `uuid` dependency: the id is still a `Uuid`, only its
+//! layout changes. Without that feature `Uuid::now_v7` does not exist, so the fix
+//! is shown as a suggestion only (enable `features = ["v7"]` first).
+
+use crate::rule::{Applicability, Category, Edit, Fix, FixAvailability, Level, RuleMeta};
+use crate::rules::util::call_range;
+use crate::walk::{Cx, Rule, Sink};
+
+pub struct UuidV4Id;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "uuid-v4-id",
+    category: Category::Correctness,
+    default_level: Level::Hint,
+    standard: "Time-ordered ids (UUID v7).",
+    summary: "random UUID v4 used as an identifier",
+    fix: FixAvailability::Always,
+    clippy_lints: &[],
+    source: include_str!("uuid_v4_id.rs"),
+};
+
+impl Rule for UuidV4Id {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_expr(&self, cx: &Cx<'_, '_>, expr: &syn::Expr, out: &mut Sink<'_>) {
+        if cx.skip_by_default() {
+            return;
+        }
+        let syn::Expr::Call(call) = expr else { return };
+        let Some(path) = cx.resolve_call(call) else {
+            return;
+        };
+        if !path.is(&["uuid", "Uuid", "new_v4"]) {
+            return;
+        }
+        let syn::Expr::Path(p) = &*call.func else {
+            return;
+        };
+        let Some(last) = p.path.segments.last() else {
+            return;
+        };
+        let method = cx.span_range(last.ident.span());
+        let v7 = cx
+            .file
+            .crate_facts
+            .dep_by_package("uuid")
+            .is_some_and(|(_, dep)| dep.features.contains("v7"));
+        let applicability = if v7 {
+            Applicability::Safe
+        } else {
+            Applicability::DisplayOnly
+        };
+        let finding = out.report(
+            call_range(call),
+            "random UUID v4 id scatters index inserts; use time-ordered `Uuid::now_v7()`",
+        );
+        finding.fix = Some(Fix::new(
+            "Use `Uuid::now_v7()`",
+            applicability,
+            vec![Edit::replace(method, "now_v7")],
+        ));
+    }
+}

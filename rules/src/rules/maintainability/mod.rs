@@ -1,0 +1,3 @@
+//! Maintainability rules: code shapes that make a codebase harder to read and change.
+
+pub mod glob_import;
