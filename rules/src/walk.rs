@@ -530,8 +530,9 @@ fn is_path_sep(piece: &[TokenTree], i: usize) -> bool {
         || matches!(piece.get(i.wrapping_sub(1)), Some(TokenTree::Punct(p)) if p.as_char() == ':')
 }
 
-/// Index of the `=` in a leading `ident(.ident)* =` field name, if any.
-fn field_assignment(piece: &[TokenTree]) -> Option<usize> {
+/// Index of the `=` in a leading `ident(.ident)* =` field name (tracing's
+/// `user.id = %id`), if any; `==` is not a field.
+pub(crate) fn field_assignment(piece: &[TokenTree]) -> Option<usize> {
     let mut i = 0;
     loop {
         match piece.get(i) {

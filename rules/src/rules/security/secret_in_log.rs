@@ -179,7 +179,7 @@ fn split_args(tokens: TokenStream, kind: Kind) -> Vec<TokenStream> {
                     p.drain(..2);
                 }
             }
-            if let Some(eq) = field_name_end(&p) {
+            if let Some(eq) = crate::walk::field_assignment(&p) {
                 p.drain(..=eq);
             }
             if let Some(TokenTree::Punct(s)) = p.first() {
@@ -205,26 +205,6 @@ fn split_args(tokens: TokenStream, kind: Kind) -> Vec<TokenStream> {
     }
     flush(&mut piece);
     out
-}
-
-/// Index of the `=` ending a leading `a.b.c =` field name (not `==`).
-fn field_name_end(piece: &[TokenTree]) -> Option<usize> {
-    let mut i = 0;
-    loop {
-        match piece.get(i) {
-            Some(TokenTree::Ident(_)) | Some(TokenTree::Literal(_)) => i += 1,
-            _ => return None,
-        }
-        match piece.get(i) {
-            Some(TokenTree::Punct(p)) if p.as_char() == '.' => i += 1,
-            Some(TokenTree::Punct(p)) if p.as_char() == '=' => {
-                let eqeq =
-                    matches!(piece.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=');
-                return if eqeq { None } else { Some(i) };
-            }
-            _ => return None,
-        }
-    }
 }
 
 /// Identifiers captured inline by a format string (`"{password}"`, `"{token:?}"`).
