@@ -37,6 +37,10 @@ pub trait Rule: Send + Sync + 'static {
     /// before its contents are visited.
     fn check_item(&self, _cx: &Cx<'_, '_>, _item: &syn::Item, _out: &mut Sink<'_>) {}
 
+    /// Called for every statement of every block (function bodies, closures, loops,
+    /// branches), before the statement's contents are visited.
+    fn check_stmt(&self, _cx: &Cx<'_, '_>, _stmt: &syn::Stmt, _out: &mut Sink<'_>) {}
+
     /// Called for every `let` statement, before its initialiser is visited.
     fn check_local(&self, _cx: &Cx<'_, '_>, _local: &syn::Local, _out: &mut Sink<'_>) {}
 
@@ -929,6 +933,11 @@ impl<'ast> Visit<'ast> for Walker<'_, 'ast> {
         let saved = self.enter_attrs(&s.attrs);
         visit::visit_item_struct(self, s);
         self.leave_attrs(saved);
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        self.dispatch(|rule, cx, out| rule.check_stmt(cx, stmt, out));
+        visit::visit_stmt(self, stmt);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {

@@ -178,21 +178,3 @@ pub fn duration_path(cx: &crate::walk::Cx<'_, '_>) -> &'static str {
         "std::time::Duration"
     }
 }
-
-/// The blocks an expression owns directly (a block expression, loop and `if`
-/// bodies, `async`/`unsafe`/`const` blocks), for rules that look at statements.
-/// `else` branches, match arms and closure bodies are expressions of their own.
-pub fn child_blocks(expr: &syn::Expr) -> Vec<&syn::Block> {
-    match expr {
-        syn::Expr::Block(b) => vec![&b.block],
-        syn::Expr::Loop(l) => vec![&l.body],
-        syn::Expr::While(w) => vec![&w.body],
-        syn::Expr::ForLoop(f) => vec![&f.body],
-        syn::Expr::If(i) => vec![&i.then_branch],
-        syn::Expr::Async(a) => vec![&a.block],
-        syn::Expr::Unsafe(u) => vec![&u.block],
-        syn::Expr::TryBlock(t) => vec![&t.block],
-        syn::Expr::Const(c) => vec![&c.block],
-        _ => Vec::new(),
-    }
-}

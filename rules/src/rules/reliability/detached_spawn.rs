@@ -43,7 +43,7 @@
 use syn::visit::Visit;
 
 use crate::rule::{Category, FixAvailability, Level, RuleMeta};
-use crate::rules::util::{call_range, chain, child_blocks};
+use crate::rules::util::{call_range, chain};
 use crate::walk::{Cx, Rule, Sink};
 
 pub struct DetachedSpawn;
@@ -64,59 +64,43 @@ impl Rule for DetachedSpawn {
         &META
     }
 
-    fn check_fn(
-        &self,
-        cx: &Cx<'_, '_>,
-        _sig: &syn::Signature,
-        _attrs: &[syn::Attribute],
-        out: &mut Sink<'_>,
-    ) {
-        if let Some(body) = cx.fn_body() {
-            check_block(cx, body, out);
-        }
-    }
-
-    fn check_expr(&self, cx: &Cx<'_, '_>, expr: &syn::Expr, out: &mut Sink<'_>) {
-        for block in child_blocks(expr) {
-            check_block(cx, block, out);
-        }
+    fn check_stmt(&self, cx: &Cx<'_, '_>, stmt: &syn::Stmt, out: &mut Sink<'_>) {
+        check_stmt(cx, stmt, out);
     }
 }
 
-fn check_block(cx: &Cx<'_, '_>, block: &syn::Block, out: &mut Sink<'_>) {
+fn check_stmt(cx: &Cx<'_, '_>, stmt: &syn::Stmt, out: &mut Sink<'_>) {
     if cx.skip_by_default() {
         return;
     }
-    for stmt in &block.stmts {
-        // Only `spawn(..);`: a spawn in tail position returns its handle.
-        let syn::Stmt::Expr(syn::Expr::Call(call), Some(_)) = stmt else {
-            continue;
-        };
-        let Some(path) = cx.resolve_call(call) else {
-            continue;
-        };
-        let what = if path.is(&["tokio", "spawn"]) || path.is(&["tokio", "task", "spawn"]) {
-            "task"
-        } else if path.is(&["std", "thread", "spawn"]) {
-            "thread"
-        } else {
-            continue;
-        };
-        let Some(arg) = call.args.first() else {
-            continue;
-        };
-        // `async move { .. }.instrument(span)` keeps its body in the chain's base.
-        let (_, body) = chain(arg);
-        if !can_fail(body) {
-            continue;
-        }
-        out.report(
+    // Only `spawn(..);`: a spawn in tail position returns its handle.
+    let syn::Stmt::Expr(syn::Expr::Call(call), Some(_)) = stmt else {
+        return;
+    };
+    let Some(path) = cx.resolve_call(call) else {
+        return;
+    };
+    let what = if path.is(&["tokio", "spawn"]) || path.is(&["tokio", "task", "spawn"]) {
+        "task"
+    } else if path.is(&["std", "thread", "spawn"]) {
+        "thread"
+    } else {
+        return;
+    };
+    let Some(arg) = call.args.first() else {
+        return;
+    };
+    // `async move { .. }.instrument(span)` keeps its body in the chain's base.
+    let (_, body) = chain(arg);
+    if !can_fail(body) {
+        return;
+    }
+    out.report(
             call_range(call),
             format!(
                 "spawned {what} can fail but its handle is dropped, so the failure is lost; keep the handle and await it, or log the error inside the {what}"
             ),
         );
-    }
 }
 
 /// Whether the spawned closure or async block uses `?`, `.unwrap()` or

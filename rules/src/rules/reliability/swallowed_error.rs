@@ -50,7 +50,7 @@
 //! is unsafe: it adds log output, and the error type must implement `Display`.
 
 use crate::rule::{Applicability, Category, Edit, Finding, Fix, FixAvailability, Level, RuleMeta};
-use crate::rules::util::{child_blocks, method_call_range, node_range};
+use crate::rules::util::{method_call_range, node_range};
 use crate::walk::{Cx, Rule, Sink};
 
 pub struct SwallowedError;
@@ -71,24 +71,13 @@ impl Rule for SwallowedError {
         &META
     }
 
-    fn check_fn(
-        &self,
-        cx: &Cx<'_, '_>,
-        _sig: &syn::Signature,
-        _attrs: &[syn::Attribute],
-        out: &mut Sink<'_>,
-    ) {
-        if let Some(body) = cx.fn_body() {
-            check_block(cx, body, out);
-        }
+    fn check_stmt(&self, cx: &Cx<'_, '_>, stmt: &syn::Stmt, out: &mut Sink<'_>) {
+        check_stmt(cx, stmt, out);
     }
 
     fn check_expr(&self, cx: &Cx<'_, '_>, expr: &syn::Expr, out: &mut Sink<'_>) {
         if cx.skip_by_default() {
             return;
-        }
-        for block in child_blocks(expr) {
-            check_block(cx, block, out);
         }
         match expr {
             syn::Expr::Match(m) => {
@@ -152,42 +141,40 @@ impl Rule for SwallowedError {
 }
 
 /// `x.ok();` as a statement.
-fn check_block(cx: &Cx<'_, '_>, block: &syn::Block, out: &mut Sink<'_>) {
+fn check_stmt(cx: &Cx<'_, '_>, stmt: &syn::Stmt, out: &mut Sink<'_>) {
     if cx.skip_by_default() {
         return;
     }
-    for stmt in &block.stmts {
-        let syn::Stmt::Expr(syn::Expr::MethodCall(mc), Some(semi)) = stmt else {
-            continue;
-        };
-        if mc.method != "ok"
-            || !mc.args.is_empty()
-            || is_deliberate(&mc.receiver)
-            || is_reported(&mc.receiver)
-            || is_once_cell_set(&mc.receiver)
-        {
-            continue;
-        }
-        let stmt = node_range(mc).start..cx.span_range(semi.span).end;
-        if explains_ignore(cx, stmt) {
-            continue;
-        }
-        let finding = out.report(
-            method_call_range(mc),
-            "`.ok()` discards the error; handle it, log it, or return it",
-        );
-        if let Some(log) = log_call(cx, "e") {
-            let receiver = cx.slice(node_range(&*mc.receiver));
-            let stmt_range = node_range(&*mc.receiver).start..cx.span_range(semi.span).end;
-            finding.fix = Some(Fix::new(
-                "Log the error",
-                Applicability::Unsafe,
-                vec![Edit::replace(
-                    stmt_range,
-                    format!("if let Err(e) = {receiver} {{ {log}; }}"),
-                )],
-            ));
-        }
+    let syn::Stmt::Expr(syn::Expr::MethodCall(mc), Some(semi)) = stmt else {
+        return;
+    };
+    if mc.method != "ok"
+        || !mc.args.is_empty()
+        || is_deliberate(&mc.receiver)
+        || is_reported(&mc.receiver)
+        || is_once_cell_set(&mc.receiver)
+    {
+        return;
+    }
+    let stmt = node_range(mc).start..cx.span_range(semi.span).end;
+    if explains_ignore(cx, stmt) {
+        return;
+    }
+    let finding = out.report(
+        method_call_range(mc),
+        "`.ok()` discards the error; handle it, log it, or return it",
+    );
+    if let Some(log) = log_call(cx, "e") {
+        let receiver = cx.slice(node_range(&*mc.receiver));
+        let stmt_range = node_range(&*mc.receiver).start..cx.span_range(semi.span).end;
+        finding.fix = Some(Fix::new(
+            "Log the error",
+            Applicability::Unsafe,
+            vec![Edit::replace(
+                stmt_range,
+                format!("if let Err(e) = {receiver} {{ {log}; }}"),
+            )],
+        ));
     }
 }
 
