@@ -178,3 +178,28 @@ pub fn duration_path(cx: &crate::walk::Cx<'_, '_>) -> &'static str {
         "std::time::Duration"
     }
 }
+
+/// The name an assignment writes to: `x = ..` or `self.field = ..`.
+pub fn assigned_name(assign: &syn::ExprAssign) -> Option<String> {
+    match &*assign.left {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
+/// A host on this machine or a development-only name: `localhost`, `127.0.0.0/8`,
+/// `[::1]`, `0.0.0.0`, `*.localhost`, `*.local`, `*.test`. `host` is lowercase,
+/// without user info or port.
+pub fn is_dev_host(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host == "0.0.0.0"
+        || host.starts_with("127.")
+        || [".localhost", ".local", ".test"]
+            .iter()
+            .any(|s| host.ends_with(s))
+}

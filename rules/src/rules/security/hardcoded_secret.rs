@@ -103,16 +103,8 @@ impl Rule for HardcodedSecret {
                 }
             }
             syn::Expr::Assign(a) => {
-                let name = match &*a.left {
-                    syn::Expr::Field(f) => match &f.member {
-                        syn::Member::Named(n) => n.to_string(),
-                        syn::Member::Unnamed(_) => return,
-                    },
-                    syn::Expr::Path(p) => match p.path.get_ident() {
-                        Some(i) => i.to_string(),
-                        None => return,
-                    },
-                    _ => return,
+                let Some(name) = crate::rules::util::assigned_name(a) else {
+                    return;
                 };
                 named(cx, &name, &a.right, out);
             }
@@ -461,13 +453,7 @@ fn is_local_host(host_port: &str) -> bool {
     }
     .unwrap_or_default()
     .to_ascii_lowercase();
-    host == "localhost"
-        || host == "[::1]"
-        || host == "0.0.0.0"
-        || host.starts_with("127.")
-        || [".localhost", ".local", ".test"]
-            .iter()
-            .any(|s| host.ends_with(s))
+    crate::rules::util::is_dev_host(&host)
 }
 
 /// `scheme://user:password@host` with a real password: the scheme.

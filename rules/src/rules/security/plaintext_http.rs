@@ -108,16 +108,8 @@ impl Rule for PlaintextHttp {
                 }
             }
             syn::Expr::Assign(a) => {
-                let name = match &*a.left {
-                    syn::Expr::Field(f) => match &f.member {
-                        syn::Member::Named(n) => n.to_string(),
-                        syn::Member::Unnamed(_) => return,
-                    },
-                    syn::Expr::Path(p) => match p.path.get_ident() {
-                        Some(i) => i.to_string(),
-                        None => return,
-                    },
-                    _ => return,
+                let Some(name) = crate::rules::util::assigned_name(a) else {
+                    return;
                 };
                 if is_endpoint_name(&name) {
                     check_value(cx, &a.right, out);
@@ -259,13 +251,8 @@ fn host_of(rest: &str) -> Option<String> {
 
 fn is_local(host: &str) -> bool {
     let under = |suffix: &str| host == &suffix[1..] || host.ends_with(suffix);
-    host == "localhost"
-        || host == "[::1]"
-        || host == "0.0.0.0"
-        || host.starts_with("127.")
-        || [".localhost", ".local", ".test", ".internal"]
-            .iter()
-            .any(|s| host.ends_with(s))
+    crate::rules::util::is_dev_host(host)
+        || host.ends_with(".internal")
         || !host.contains('.')
         || under(".example.com")
         || under(".example.org")
