@@ -20,6 +20,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::baseline::FileBaseline;
 use crate::config::Config;
 use crate::crate_facts::CrateFacts;
 use crate::hash::{combine, hash_bytes, Hasher64};
@@ -53,6 +54,8 @@ pub struct FileContext {
     pub config: Arc<Config>,
     /// Today's date, for suppression expiry.
     pub today: Date,
+    /// The configured baseline's entries for this file: matching findings are hidden.
+    pub baseline: Option<Arc<FileBaseline>>,
 }
 
 impl FileContext {
@@ -68,6 +71,7 @@ impl FileContext {
             crate_facts: Arc::new(CrateFacts::none()),
             config: Arc::new(Config::default_for(&dir)),
             today: Date::today(),
+            baseline: None,
             path,
         }
     }
@@ -98,6 +102,8 @@ pub struct Analysis {
     pub too_deep: Vec<Range<usize>>,
     /// Rules that panicked, with the item they were checking.
     pub panics: Vec<(Range<usize>, RulePanic)>,
+    /// How many findings the baseline hid (they are in `findings`, suppressed).
+    pub baselined: usize,
     pub stats: Stats,
 }
 
@@ -498,8 +504,15 @@ impl Analyzer {
             ))
         });
         findings.dedup();
+        let baselined = match &ctx.baseline {
+            Some(baseline) => {
+                crate::baseline::apply(full_text, &seg.segments, bom, &mut findings, baseline)
+            }
+            None => 0,
+        };
         Analysis {
             findings,
+            baselined,
             unparsed,
             too_deep,
             panics,

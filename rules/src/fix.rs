@@ -83,6 +83,7 @@ mod tests {
             range: 0..0,
             fix: Some(Fix::new("t", applicability, edits)),
             suppressed: false,
+            baselined: false,
             unnecessary: false,
         }
     }

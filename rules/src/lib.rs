@@ -7,6 +7,7 @@
 //! front ends and both call [`analysis::Analyzer`].
 
 pub mod analysis;
+pub mod baseline;
 pub mod config;
 pub mod crate_facts;
 pub mod fix;

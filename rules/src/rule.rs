@@ -264,6 +264,9 @@ pub struct Finding {
     /// Marks findings about code that does nothing (unused suppressions,
     /// commented-out code); editors grey it out.
     pub unnecessary: bool,
+    /// Set (with `suppressed`) when the configured baseline records the finding.
+    #[serde(default)]
+    pub baselined: bool,
 }
 
 impl Finding {

@@ -328,6 +328,7 @@ fn meta_finding(
         range,
         fix,
         suppressed: false,
+        baselined: false,
         unnecessary,
     }
 }

@@ -72,6 +72,7 @@ impl Sink<'_> {
             range,
             fix: None,
             suppressed: false,
+            baselined: false,
             unnecessary: false,
         });
         let last = self.findings.len() - 1;

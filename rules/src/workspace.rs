@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::analysis::FileContext;
+use crate::baseline::{Baseline, BaselineError};
 use crate::config::{self, Config, ConfigCache, ConfigError};
 use crate::crate_facts::{CrateFacts, CrateFactsCache, CrateFactsError};
 use crate::project;
@@ -31,6 +32,8 @@ pub enum ResolveError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     CrateFacts(#[from] CrateFactsError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
 }
 
 /// Resolves file contexts, caching configuration and manifests per directory.
@@ -43,6 +46,10 @@ pub struct Resolver {
     read: Box<ReadFn>,
     /// Files read so far, when reading through the memo of [`Resolver::new`].
     memo: Option<Arc<Memo>>,
+    /// Baselines parsed so far, by path.
+    baselines: Mutex<HashMap<PathBuf, Result<Arc<Baseline>, BaselineError>>>,
+    /// Ignore configured baselines (`precept baseline`, `check --no-baseline`).
+    ignore_baseline: bool,
 }
 
 impl Resolver {
@@ -74,7 +81,36 @@ impl Resolver {
             today: Date::today(),
             read,
             memo: None,
+            baselines: Mutex::default(),
+            ignore_baseline: false,
         }
+    }
+
+    /// Report every finding, whatever baseline the configuration names.
+    pub fn set_ignore_baseline(&mut self, ignore: bool) {
+        self.ignore_baseline = ignore;
+    }
+
+    /// The baseline `config` names, parsed (and remembered), or `None` when it names
+    /// none or baselines are ignored.
+    pub fn baseline_for(&self, config: &Config) -> Result<Option<Arc<Baseline>>, BaselineError> {
+        let Some(path) = config.baseline_path().filter(|_| !self.ignore_baseline) else {
+            return Ok(None);
+        };
+        let mut memo = self.baselines.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = memo.get(&path) {
+            return hit.clone().map(Some);
+        }
+        let loaded = match (self.read)(&path) {
+            Ok(Some(text)) => Baseline::parse(&text, &path).map(Arc::new),
+            Ok(None) => Err(BaselineError::Missing { path: path.clone() }),
+            Err(e) => Err(BaselineError::Read {
+                path: path.clone(),
+                message: e.to_string(),
+            }),
+        };
+        memo.insert(path, loaded.clone());
+        loaded.map(Some)
     }
 
     /// Use this configuration file for every file instead of discovering one.
@@ -138,12 +174,27 @@ impl Resolver {
 
     /// Everything the analysis needs to know about `file` besides its text.
     pub fn context_for(&self, file: &Path) -> Result<FileContext, ResolveError> {
+        self.context_with(file, true)
+    }
+
+    /// [`Resolver::context_for`] without the baseline: for going on with the rest of
+    /// the configuration when the baseline cannot be read.
+    pub fn context_without_baseline(&self, file: &Path) -> Result<FileContext, ResolveError> {
+        self.context_with(file, false)
+    }
+
+    fn context_with(&self, file: &Path, use_baseline: bool) -> Result<FileContext, ResolveError> {
         let abs = absolute(file);
         let config = self.config_for(&abs)?;
         let crate_facts = self.crate_facts_for(&abs)?;
         let manifest_dir = crate_facts.manifest_dir.clone();
         let role = project::file_role(&abs, manifest_dir.as_deref());
         let test_module = project::is_test_module_file(&abs, manifest_dir.as_deref(), &*self.read);
+        let baseline = if use_baseline {
+            self.baseline_for(&config)?.and_then(|b| b.for_file(&abs))
+        } else {
+            None
+        };
         Ok(FileContext {
             path: abs,
             role,
@@ -151,6 +202,7 @@ impl Resolver {
             crate_facts,
             config,
             today: self.today,
+            baseline,
         })
     }
 
@@ -163,6 +215,10 @@ impl Resolver {
         }
         self.configs.invalidate(changed);
         self.facts.invalidate(changed);
+        self.baselines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(changed);
     }
 }
 

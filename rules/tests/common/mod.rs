@@ -129,6 +129,7 @@ pub fn context(header: &Header) -> FileContext {
         crate_facts: Arc::new(facts),
         config: Arc::new(config),
         today: TODAY,
+        baseline: None,
         path,
     }
 }

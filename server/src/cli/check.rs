@@ -80,6 +80,10 @@ pub struct CheckArgs {
     /// Do not read or write the on-disk cache (.precept_cache/).
     #[arg(long)]
     no_cache: bool,
+
+    /// Report every finding, including those recorded in the configured baseline.
+    #[arg(long)]
+    no_baseline: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -120,6 +124,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     }
     resolver.set_severity_overrides(rule_selection(&args.select, &args.ignore)?);
+    resolver.set_ignore_baseline(args.no_baseline);
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
 
     if let Some(stdin_path) = &args.stdin_filename {
@@ -276,10 +281,17 @@ fn rule_selection(
 
 /// Rust files under the roots, honouring .gitignore and config excludes. Files
 /// named explicitly are always included.
-fn collect_files(roots: &[PathBuf], resolver: &Resolver) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn collect_files(
+    roots: &[PathBuf],
+    resolver: &Resolver,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for root in roots {
         if root.is_file() {
+            let config = resolver
+                .config_for(&precept_rules::workspace::absolute(root))
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+            resolver.baseline_for(&config)?;
             files.push(root.clone());
             continue;
         }
@@ -317,6 +329,8 @@ fn collect_files(roots: &[PathBuf], resolver: &Resolver) -> anyhow::Result<Vec<P
             if config.is_excluded(&abs) || root_config.is_excluded(&abs) {
                 continue;
             }
+            // A baseline that cannot be read would silently report everything: stop.
+            resolver.baseline_for(&config)?;
             files.push(path.to_path_buf());
         }
     }
@@ -326,14 +340,14 @@ fn collect_files(roots: &[PathBuf], resolver: &Resolver) -> anyhow::Result<Vec<P
 }
 
 /// A path for display: relative to the current directory when inside it, with `/`.
-fn display_path(path: &Path, cwd: &Path) -> String {
+pub(super) fn display_path(path: &Path, cwd: &Path) -> String {
     let abs = precept_rules::workspace::absolute(path);
     let shown = abs.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(abs);
     let s = shown.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 
-fn is_generated(text: &str) -> bool {
+pub(super) fn is_generated(text: &str) -> bool {
     text.lines()
         .take(10)
         .any(|l| l.trim_start().starts_with("//") && l.contains("@generated"))

@@ -1,5 +1,7 @@
-//! Command-line surface: `precept check`, `rules`, `explain`, `config`, `server`.
+//! Command-line surface: `precept check`, `baseline`, `rules`, `explain`, `config`,
+//! `server`.
 
+mod baseline;
 mod cache;
 mod check;
 pub mod output;
@@ -50,6 +52,17 @@ enum Command {
         /// File or directory (default: the current directory).
         path: Option<PathBuf>,
     },
+    /// Record today's findings in a baseline file, so that `check` and the editor
+    /// report only new ones.
+    ///
+    /// Findings are keyed by file, rule, enclosing item and a hash of the flagged
+    /// code, not by line: moving code around or adding lines above it keeps them
+    /// hidden, while changing the flagged code, renaming its function or renaming
+    /// the file brings them back. Point the configuration at the file to use it:
+    /// `baseline = "precept-baseline.json"` in precept.toml.
+    ///
+    /// Example: `precept baseline` then `precept check` (reports only new findings).
+    Baseline(baseline::BaselineArgs),
     /// Run the language server on stdin/stdout.
     Server,
 }
@@ -79,6 +92,7 @@ pub fn init_logging(level: Option<&str>) {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Baseline(args) => baseline::run(args),
         Command::Rules { format } => {
             write_stdout(&list_rules(format)?)?;
             Ok(ExitCode::SUCCESS)

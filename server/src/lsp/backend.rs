@@ -221,13 +221,18 @@ impl LanguageServer for Backend {
         // in which case the request fails harmlessly.
         let client = self.client.clone();
         tokio::spawn(async move {
-            let watchers = ["**/precept.toml", "**/Cargo.toml", "**/Cargo.lock"]
-                .into_iter()
-                .map(|glob| FileSystemWatcher {
-                    glob_pattern: GlobPattern::String(glob.to_owned()),
-                    kind: None,
-                })
-                .collect();
+            let watchers = [
+                "**/precept.toml",
+                "**/Cargo.toml",
+                "**/Cargo.lock",
+                "**/*baseline*.json",
+            ]
+            .into_iter()
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob.to_owned()),
+                kind: None,
+            })
+            .collect();
             let options = DidChangeWatchedFilesRegistrationOptions { watchers };
             let registration = Registration {
                 id: "precept-config-watch".to_owned(),

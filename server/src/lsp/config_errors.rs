@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use precept_rules::baseline::BaselineError;
 use precept_rules::workspace::ResolveError;
 use tokio::sync::mpsc::UnboundedSender;
 use tower_lsp_server::ls_types::{
@@ -19,6 +20,7 @@ pub fn report(out: &UnboundedSender<Outgoing>, err: &ResolveError) {
     let (path, line, column, message) = match err {
         ResolveError::Config(e) => (e.path.clone(), e.line, e.column, e.message.clone()),
         ResolveError::CrateFacts(e) => (e.path.clone(), e.line, e.column, e.message.clone()),
+        ResolveError::Baseline(e) => return report_baseline(out, e),
     };
     let mut shown = lock(&SHOWN);
     let first_time = !shown.contains(&path);
@@ -59,6 +61,26 @@ pub fn report(out: &UnboundedSender<Outgoing>, err: &ResolveError) {
             ),
         });
     }
+}
+
+/// A baseline that cannot be used: said once; the documents are checked without it.
+fn report_baseline(out: &UnboundedSender<Outgoing>, err: &BaselineError) {
+    let path = match err {
+        BaselineError::Read { path, .. }
+        | BaselineError::Missing { path }
+        | BaselineError::Invalid { path, .. }
+        | BaselineError::Version { path, .. } => path.clone(),
+    };
+    let mut shown = lock(&SHOWN);
+    if shown.contains(&path) {
+        return;
+    }
+    shown.push(path);
+    drop(shown);
+    let _ = out.send(Outgoing::Show {
+        kind: MessageType::WARNING,
+        message: format!("precept: {err}. Every finding is shown until it can be read."),
+    });
 }
 
 /// Configuration files changed: forget the errors shown (resolving again reports

@@ -50,7 +50,10 @@ fn collect(shared: &Shared, roots: &[PathBuf]) -> Vec<PathBuf> {
 /// Diagnostics of one file on disk, or `None` if it cannot be read or checked.
 fn check_file(shared: &Shared, path: &Path) -> Option<Vec<Diagnostic>> {
     let resolver = shared.resolver();
-    let ctx = resolver.context_for(path).ok()?;
+    let ctx = resolver
+        .context_for(path)
+        .or_else(|_| resolver.context_without_baseline(path))
+        .ok()?;
     let meta = std::fs::metadata(path).ok()?;
     if meta.len() > ctx.config.max_file_size {
         return None;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use precept_rules::analysis::{Analyzer, FileContext, STACK_SIZE};
 use precept_rules::source::LineIndex;
+use precept_rules::workspace::ResolveError;
 use tokio::sync::mpsc::UnboundedSender;
 use tower_lsp_server::ls_types::{Diagnostic, MessageType, Uri};
 
@@ -151,6 +152,18 @@ fn context(
     let mut good = true;
     let ctx = match resolver.context_for(path) {
         Ok(ctx) => ctx,
+        Err(e @ ResolveError::Baseline(_)) => {
+            // The rest of the configuration is fine: go on without the baseline.
+            super::config_errors::report(out, &e);
+            match resolver.context_without_baseline(path) {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    good = false;
+                    super::config_errors::report(out, &e);
+                    FileContext::for_path(path)
+                }
+            }
+        }
         Err(e) => {
             good = false;
             super::config_errors::report(out, &e);

@@ -177,8 +177,24 @@ pub fn summary(reports: &[FileReport], files_checked: usize) -> String {
     let total: usize = by_level.iter().sum();
     // A caller that counts only some files must not produce "in 3 of 2 files".
     let files_checked = files_checked.max(files_with_findings);
+    let baselined = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.baselined)
+        .count();
+    let hidden = if baselined == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} in the baseline not shown)",
+            plural(baselined, "finding", "findings")
+        )
+    };
     if total == 0 {
-        return format!("No findings in {}", plural(files_checked, "file", "files"));
+        return format!(
+            "No findings in {}{hidden}",
+            plural(files_checked, "file", "files")
+        );
     }
 
     let breakdown: Vec<String> = Level::ALL
@@ -210,6 +226,7 @@ pub fn summary(reports: &[FileReport], files_checked: usize) -> String {
             "; {safe} fixable with --fix, {unsafe_} more with --fix --unsafe-fixes"
         )),
     }
+    line.push_str(&hidden);
     line
 }
 

@@ -248,6 +248,7 @@ pub(crate) mod test_support {
             range,
             fix: None,
             suppressed: false,
+            baselined: false,
             unnecessary: false,
         }
     }

@@ -226,7 +226,10 @@ fn log<'a>(
                     },
                 }],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
-                suppressions: if finding.suppressed {
+                suppressions: if finding.baselined {
+                    // Recorded in a baseline file, outside the source.
+                    vec![Suppression { kind: "external" }]
+                } else if finding.suppressed {
                     vec![Suppression { kind: "inSource" }]
                 } else {
                     Vec::new()
@@ -305,11 +308,10 @@ fn sarif_fix<'a>(
     }
 }
 
-/// The flagged text with whitespace runs collapsed and the ends trimmed, so that
+/// The flagged text as the baseline sees it (whitespace collapsed), so that
 /// re-indenting, re-wrapping or a CRLF conversion does not change fingerprints.
 fn normalized_snippet(text: &str, finding: &Finding) -> String {
-    let range = snap_range(text, &finding.range);
-    text[range].split_whitespace().collect::<Vec<_>>().join(" ")
+    precept_rules::baseline::normalized_snippet(text, &snap_range(text, &finding.range))
 }
 
 /// Hex digest of (rule, path, normalized flagged text, occurrence index).
