@@ -276,7 +276,10 @@ fn rule_selection(
 
 /// Rust files under the roots, honouring .gitignore and config excludes. Files
 /// named explicitly are always included.
-fn collect_files(roots: &[PathBuf], resolver: &Resolver) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn collect_files(
+    roots: &[PathBuf],
+    resolver: &Resolver,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for root in roots {
         if root.is_file() {
@@ -326,17 +329,31 @@ fn collect_files(roots: &[PathBuf], resolver: &Resolver) -> anyhow::Result<Vec<P
 }
 
 /// A path for display: relative to the current directory when inside it, with `/`.
-fn display_path(path: &Path, cwd: &Path) -> String {
+pub(super) fn display_path(path: &Path, cwd: &Path) -> String {
     let abs = precept_rules::workspace::absolute(path);
     let shown = abs.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(abs);
     let s = shown.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 
-fn is_generated(text: &str) -> bool {
+pub(super) fn is_generated(text: &str) -> bool {
     text.lines()
         .take(10)
         .any(|l| l.trim_start().starts_with("//") && l.contains("@generated"))
+}
+
+/// A file's text, or why it cannot be checked: unreadable, over `limit` bytes
+/// (`max-file-size`) or not UTF-8.
+pub(super) fn read_source(path: &Path, limit: u64) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > limit {
+        return Err(format!(
+            "file is {} bytes, over the {limit}-byte limit (max-file-size)",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())
 }
 
 fn check_file(
@@ -354,16 +371,7 @@ fn check_file(
     let ctx = resolver
         .context_for(path)
         .map_err(|e| skip(format!("{e}")))?;
-    let limit = ctx.config.max_file_size;
-    let meta = std::fs::metadata(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-    if meta.len() > limit {
-        return Err(skip(format!(
-            "file is {} bytes, over the {limit}-byte limit (max-file-size)",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| skip("not valid UTF-8".to_owned()))?;
+    let text = read_source(path, ctx.config.max_file_size).map_err(skip)?;
     if is_generated(&text) {
         return Ok(None);
     }

@@ -3,6 +3,7 @@
 mod cache;
 mod check;
 pub mod output;
+mod suppressions;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ enum Command {
         /// File or directory (default: the current directory).
         path: Option<PathBuf>,
     },
+    /// List every `precept:allow` suppression with its rules, reason and expiry.
+    Suppressions(suppressions::SuppressionsArgs),
     /// Run the language server on stdin/stdout.
     Server,
 }
@@ -131,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => bail!("invalid configuration: {e}"),
             }
         }
+        Command::Suppressions(args) => suppressions::run(args),
         Command::Server => {
             crate::lsp::run_stdio()?;
             Ok(ExitCode::SUCCESS)
