@@ -77,7 +77,8 @@ struct Entry {
     unknown_rule: bool,
 }
 
-#[derive(Debug, Default, Serialize)]
+/// Counts over the whole listing; `files` counts files that have suppressions.
+#[derive(Debug, Serialize)]
 struct Summary {
     suppressions: usize,
     files: usize,
