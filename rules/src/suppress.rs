@@ -82,7 +82,29 @@ pub struct Suppression {
     pub trailing: bool,
 }
 
+impl Suppression {
+    /// Whether `until=` names a day before `today`. A suppression whose date does
+    /// not parse never expires (it is reported as malformed instead).
+    pub fn expired(&self, today: Date) -> bool {
+        matches!(self.until, Some(Ok(d)) if d < today)
+    }
+}
+
 const MARKER: &str = "precept:allow";
+
+/// Every suppression comment in a file, in the order they appear: what
+/// `precept suppressions` lists. The comments come from the segmenter, so the
+/// marker inside a string literal or a doc comment is not a suppression. Byte
+/// ranges and lines are relative to `text` as given, byte order mark included.
+pub fn list(text: &str) -> Vec<Suppression> {
+    let (body, bom) = crate::source::strip_bom(text);
+    let comments: Vec<Range<usize>> = crate::segment::segment(body)
+        .comments
+        .iter()
+        .map(|c| c.start + bom..c.end + bom)
+        .collect();
+    parse_all(text, &comments, &LineIndex::new(text))
+}
 
 /// Find the suppression comments among `comments` (byte ranges into `text`).
 pub fn parse_all(text: &str, comments: &[Range<usize>], lines: &LineIndex) -> Vec<Suppression> {
@@ -197,10 +219,7 @@ pub fn apply(
     for f in &mut findings {
         let line = lines.line_of(f.range.start);
         for (si, s) in sups.iter().enumerate() {
-            if s.until
-                .as_ref()
-                .is_some_and(|u| matches!(u, Ok(d) if *d < ctx.today))
-            {
+            if s.expired(ctx.today) {
                 continue;
             }
             if !s.file_level && s.target_line != line {
@@ -233,7 +252,7 @@ pub fn apply(
             })
         };
         let expired = match &s.until {
-            Some(Ok(d)) if *d < ctx.today => Some(*d),
+            Some(Ok(d)) if s.expired(ctx.today) => Some(*d),
             _ => None,
         };
         if let Some(Err(bad)) = &s.until {
@@ -418,5 +437,57 @@ mod tests {
         assert!(sups[1].trailing);
         assert_eq!(sups[1].target_line, 4);
         assert_eq!(sups[1].reason, "");
+    }
+
+    #[test]
+    fn lists_every_suppression_comment() {
+        let text = concat!(
+            "\u{feff}// precept:allow-file(missing-timeout, sql-injection): legacy module\n",
+            "/// precept:allow(unwrap-in-boundary): a doc comment documents\n",
+            "//! precept:allow(unwrap-in-boundary): so does an inner one\n",
+            "fn a() {\n",
+            "    let s = \"// precept:allow(unwrap-in-boundary): in a string\";\n",
+            "    // precept:allow(unwrap-in-boundary, until=2001-01-01): lapsed\n",
+            "    x.unwrap();\n",
+            "    y.unwrap(); // precept:allow(no-such-rule)\n",
+            "    /* precept:allow(unwrap-in-boundary): block comments are not suppressions */\n",
+            "}\n",
+        );
+        let sups = list(text);
+        assert_eq!(sups.len(), 3, "{sups:#?}");
+
+        assert!(sups[0].file_level);
+        assert_eq!(sups[0].rules, vec!["missing-timeout", "sql-injection"]);
+        assert_eq!(sups[0].reason, "legacy module");
+        assert_eq!(sups[0].line, 0);
+        // Offsets count the byte order mark, so they index the text as given.
+        assert!(text[sups[0].comment.clone()].starts_with("// precept:allow-file("));
+
+        let today = Date {
+            year: 2026,
+            month: 1,
+            day: 1,
+        };
+        assert_eq!(sups[1].line, 5);
+        assert_eq!(sups[1].target_line, 6);
+        assert!(sups[1].expired(today));
+        assert!(!sups[0].expired(today));
+
+        assert_eq!(sups[2].line, 7);
+        assert!(sups[2].trailing);
+        assert_eq!(sups[2].rules, vec!["no-such-rule"]);
+        assert_eq!(sups[2].reason, "");
+    }
+
+    #[test]
+    fn unparsable_dates_never_expire() {
+        let sups = list("// precept:allow(missing-timeout, until=soon): later\nfn a() {}\n");
+        assert_eq!(sups.len(), 1);
+        assert_eq!(sups[0].until, Some(Err("soon".to_owned())));
+        assert!(!sups[0].expired(Date {
+            year: 9999,
+            month: 12,
+            day: 31
+        }));
     }
 }

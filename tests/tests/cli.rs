@@ -415,3 +415,222 @@ fn help_is_helpful() {
         assert!(run.stdout.contains(flag), "--help lacks {flag}");
     }
 }
+
+/// A scratch project with one suppression of every shape: dates far in the past
+/// and future keep the expiry marks from changing as time passes.
+fn suppressions_project() -> tempfile::TempDir {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("cannot create a temporary directory: {e}"),
+    };
+    let files = [
+        ("precept.toml", "exclude = [\"src/vendored/**\"]\n"),
+        (
+            "src/api.rs",
+            concat!(
+                "//! precept:allow(missing-timeout): inner doc comments are not suppressions\n",
+                "\n",
+                "/// precept:allow(unwrap-in-boundary): nor are outer ones\n",
+                "pub fn port(raw: &str) -> u16 {\n",
+                "    // precept:allow(unwrap-in-boundary, until=2999-12-31): validated at start-up\n",
+                "    let port = raw.parse().unwrap();\n",
+                "    let s = \"// precept:allow(sql-injection): a string, not a comment\";\n",
+                "    // precept:allow(unwrap-in-boundary, until=2001-01-01): lapsed long ago\n",
+                "    let again: u16 = raw.parse().unwrap();\n",
+                "    let _ = s.len().checked_add(1).unwrap(); // precept:allow(unwrap-in-boundary, swallowed-error)\n",
+                "    port + again\n",
+                "}\n",
+            ),
+        ),
+        (
+            "src/legacy.rs",
+            concat!(
+                "// precept:allow-file(sql-injection, no-such-rule): legacy queries, rewritten in Q3\n",
+                "// precept:allow-file(missing-timeout, until=someday): the client is replaced soon\n",
+                "pub fn f() {}\n",
+            ),
+        ),
+        (
+            "src/vendored/lib.rs",
+            "// precept:allow(unwrap-in-boundary): excluded by the configuration\npub fn g() {}\n",
+        ),
+        ("src/clean.rs", "pub fn h() {}\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or(());
+        }
+        std::fs::write(path, text).unwrap_or(());
+    }
+    dir
+}
+
+#[test]
+fn suppressions_human_output() {
+    let dir = suppressions_project();
+    let run = run_in(dir.path(), &["suppressions"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains("vendored"),
+        "excluded path listed: {}",
+        run.stdout
+    );
+    insta::assert_snapshot!(run.stdout);
+
+    // A file named explicitly is listed even though the configuration excludes it,
+    // as `precept check` checks it.
+    let named = run_in(dir.path(), &["suppressions", "src/vendored/lib.rs"], None);
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert!(
+        named.stdout.contains("src/vendored/lib.rs:1:1"),
+        "{}",
+        named.stdout
+    );
+
+    let clean = run_in(dir.path(), &["suppressions", "src/clean.rs"], None);
+    assert_eq!(clean.code, 0);
+    assert_eq!(clean.stdout, "No suppressions.\n");
+}
+
+#[test]
+fn suppressions_json_output() {
+    let dir = suppressions_project();
+    let run = run_in(dir.path(), &["suppressions", "--format", "json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = json(&run.stdout);
+    let today = doc["today"].as_str().unwrap_or_default();
+    assert_eq!(today.len(), 10, "{doc}");
+    let entries = doc["suppressions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 5, "{doc}");
+    for e in &entries {
+        assert!(
+            !e["path"].as_str().unwrap_or("").contains("vendored"),
+            "{e}"
+        );
+        for flag in ["expired", "missing_reason", "unknown_rule", "invalid_until"] {
+            assert!(e[flag].is_boolean(), "`{flag}` in {e}");
+        }
+    }
+    // Today's date changes daily; everything else, field order included, is fixed.
+    let stable = run
+        .stdout
+        .replace(&format!("\"today\": \"{today}\""), "\"today\": \"[today]\"");
+    insta::assert_snapshot!(stable);
+}
+
+#[test]
+fn suppressions_marks_problems() {
+    let dir = suppressions_project();
+    let run = run_in(dir.path(), &["suppressions", "--format", "json"], None);
+    let doc = json(&run.stdout);
+    let entries = doc["suppressions"].as_array().cloned().unwrap_or_default();
+    let at = |path: &str, line: u64| {
+        entries
+            .iter()
+            .find(|e| e["path"] == path && e["line"] == line)
+            .cloned()
+            .unwrap_or_else(|| panic!("no suppression at {path}:{line} in {doc}"))
+    };
+
+    let future = at("src/api.rs", 5);
+    assert_eq!(future["until"], "2999-12-31");
+    assert_eq!(future["expired"], false);
+    assert_eq!(future["target_line"], 6);
+
+    let past = at("src/api.rs", 8);
+    assert_eq!(past["expired"], true);
+    assert_eq!(past["reason"], "lapsed long ago");
+
+    let trailing = at("src/api.rs", 10);
+    assert_eq!(
+        trailing["rules"],
+        serde_json::json!(["unwrap-in-boundary", "swallowed-error"])
+    );
+    assert_eq!(trailing["missing_reason"], true);
+    assert_eq!(trailing["reason"], Value::Null);
+    assert_eq!(trailing["target_line"], 10);
+
+    let file = at("src/legacy.rs", 1);
+    assert_eq!(file["kind"], "file");
+    assert_eq!(file["target_line"], Value::Null);
+    assert_eq!(file["unknown_rule"], true);
+    assert_eq!(file["unknown_rules"], serde_json::json!(["no-such-rule"]));
+
+    let bad_date = at("src/legacy.rs", 2);
+    assert_eq!(bad_date["invalid_until"], true);
+    assert_eq!(bad_date["expired"], false);
+
+    let summary = &doc["summary"];
+    assert_eq!(summary["suppressions"], 5);
+    assert_eq!(summary["files"], 2);
+    assert_eq!(summary["expired"], 1);
+    assert_eq!(summary["missing_reason"], 1);
+    assert_eq!(summary["unknown_rule"], 1);
+
+    let human = run_in(dir.path(), &["suppressions"], None);
+    for mark in ["[EXPIRED]", "[NO REASON]", "[UNKNOWN RULE no-such-rule]"] {
+        assert_eq!(
+            human.stdout.matches(mark).count(),
+            1,
+            "{mark} in {}",
+            human.stdout
+        );
+    }
+    assert!(
+        human.stdout.ends_with(
+            "5 suppressions in 2 files, 1 expired, 1 without a reason, 1 with an unknown rule\n"
+        ),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn suppressions_errors_and_help() {
+    let root = repo_root();
+    let missing = run_in(&root, &["suppressions", "no/such/path"], None);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("no/such/path"),
+        "{}",
+        missing.stderr
+    );
+
+    let demo = run_in(&root, &["suppressions", "demo"], None);
+    assert_eq!(demo.code, 0, "{}", demo.stderr);
+    assert!(
+        demo.stdout.contains("demo/src/db.rs:34:5"),
+        "{}",
+        demo.stdout
+    );
+
+    // Unreadable files are reported once and skipped, as `precept check` does.
+    let dir = suppressions_project();
+    std::fs::write(dir.path().join("src/latin1.rs"), [0x2fu8, 0x2f, 0x20, 0xe9]).unwrap_or(());
+    let skipped = run_in(dir.path(), &["suppressions"], None);
+    assert_eq!(skipped.code, 0, "{}", skipped.stderr);
+    assert!(
+        skipped
+            .stderr
+            .contains("src/latin1.rs: not valid UTF-8; skipped"),
+        "{}",
+        skipped.stderr
+    );
+    assert!(
+        skipped.stdout.contains("src/legacy.rs:1:1"),
+        "{}",
+        skipped.stdout
+    );
+
+    let help = run_in(&root, &["suppressions", "--help"], None);
+    assert_eq!(help.code, 0);
+    for text in [
+        "--format",
+        "--config",
+        "Examples:",
+        "precept suppressions src/",
+    ] {
+        assert!(help.stdout.contains(text), "--help lacks {text}");
+    }
+}

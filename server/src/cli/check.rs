@@ -353,6 +353,20 @@ pub(super) fn is_generated(text: &str) -> bool {
         .any(|l| l.trim_start().starts_with("//") && l.contains("@generated"))
 }
 
+/// A file's text, or why it cannot be checked: unreadable, over `limit` bytes
+/// (`max-file-size`) or not UTF-8.
+pub(super) fn read_source(path: &Path, limit: u64) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > limit {
+        return Err(format!(
+            "file is {} bytes, over the {limit}-byte limit (max-file-size)",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())
+}
+
 fn check_file(
     path: &Path,
     cwd: &Path,
@@ -368,16 +382,7 @@ fn check_file(
     let ctx = resolver
         .context_for(path)
         .map_err(|e| skip(format!("{e}")))?;
-    let limit = ctx.config.max_file_size;
-    let meta = std::fs::metadata(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-    if meta.len() > limit {
-        return Err(skip(format!(
-            "file is {} bytes, over the {limit}-byte limit (max-file-size)",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| skip("not valid UTF-8".to_owned()))?;
+    let text = read_source(path, ctx.config.max_file_size).map_err(skip)?;
     if is_generated(&text) {
         return Ok(None);
     }

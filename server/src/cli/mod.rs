@@ -1,10 +1,11 @@
-//! Command-line surface: `precept check`, `baseline`, `rules`, `explain`, `config`,
-//! `server`.
+//! Command-line surface: `precept check`, `baseline`, `suppressions`, `rules`,
+//! `explain`, `config`, `server`.
 
 mod baseline;
 mod cache;
 mod check;
 pub mod output;
+mod suppressions;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -63,6 +64,8 @@ enum Command {
     ///
     /// Example: `precept baseline` then `precept check` (reports only new findings).
     Baseline(baseline::BaselineArgs),
+    /// List every `precept:allow` suppression with its rules, reason and expiry.
+    Suppressions(suppressions::SuppressionsArgs),
     /// Run the language server on stdin/stdout.
     Server,
 }
@@ -145,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => bail!("invalid configuration: {e}"),
             }
         }
+        Command::Suppressions(args) => suppressions::run(args),
         Command::Server => {
             crate::lsp::run_stdio()?;
             Ok(ExitCode::SUCCESS)
