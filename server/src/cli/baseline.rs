@@ -11,7 +11,7 @@ use precept_rules::baseline::{self, Baseline, Entry};
 use precept_rules::workspace::{absolute, Resolver};
 use rayon::prelude::*;
 
-use super::check::{collect_files, display_path, is_generated};
+use super::check::{collect_files, display_path, is_generated, read_source};
 use super::write_stdout;
 
 #[derive(Debug, Args)]
@@ -129,19 +129,9 @@ fn record(file: &Path, dir: &Path, resolver: &Resolver) -> Recorded {
         Ok(ctx) => ctx,
         Err(e) => return Recorded::Skipped(e.to_string()),
     };
-    let text = match std::fs::metadata(&abs) {
-        Ok(meta) if meta.len() > ctx.config.max_file_size => {
-            return Recorded::Skipped(format!(
-                "file is {} bytes, over the {}-byte limit (max-file-size)",
-                meta.len(),
-                ctx.config.max_file_size
-            ))
-        }
-        Ok(_) => match std::fs::read_to_string(&abs) {
-            Ok(text) => text,
-            Err(e) => return Recorded::Skipped(format!("cannot read: {e}")),
-        },
-        Err(e) => return Recorded::Skipped(format!("cannot read: {e}")),
+    let text = match read_source(&abs, ctx.config.max_file_size) {
+        Ok(text) => text,
+        Err(reason) => return Recorded::Skipped(reason),
     };
     if is_generated(&text) {
         return Recorded::Entries(Vec::new());
