@@ -181,6 +181,12 @@ pub fn resolve(
             confident,
         };
     }
+    if let Some(out) = through_prelude(segments, imports, is_crate) {
+        return Resolved {
+            segments: out,
+            confident: true,
+        };
+    }
     if let Some(krate) = is_crate(first) {
         let mut out = segments.to_vec();
         out[0] = krate;
@@ -193,6 +199,53 @@ pub fn resolve(
         segments: segments.to_vec(),
         confident: false,
     }
+}
+
+/// Names that well-known crate preludes bring into scope, as
+/// (crate, prelude module, names); each name is the crate's item of that name.
+const PRELUDES: &[(&str, &str, &[&str])] = &[(
+    "chrono",
+    "prelude",
+    &[
+        "DateTime",
+        "Datelike",
+        "FixedOffset",
+        "Local",
+        "Month",
+        "NaiveDate",
+        "NaiveDateTime",
+        "NaiveTime",
+        "Offset",
+        "SecondsFormat",
+        "TimeZone",
+        "Timelike",
+        "Utc",
+        "Weekday",
+    ],
+)];
+
+/// `Local::now` after `use chrono::prelude::*;` is `chrono::Local::now`: the glob
+/// of a known prelude, from a crate that really is a dependency, names it.
+fn through_prelude(
+    segments: &[String],
+    imports: &ImportMap,
+    is_crate: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<String>> {
+    let first = segments.first()?;
+    imports.globs.iter().find_map(|glob| {
+        let [krate, module] = glob.as_slice() else {
+            return None;
+        };
+        let krate = is_crate(krate)?;
+        let (_, _, names) = PRELUDES
+            .iter()
+            .find(|(k, m, _)| *k == krate && m == module)?;
+        names.contains(&first.as_str()).then(|| {
+            let mut out = vec![krate.clone()];
+            out.extend(segments.iter().cloned());
+            out
+        })
+    })
 }
 
 /// The identifiers of a syn path, without generics.
@@ -220,7 +273,7 @@ mod tests {
 
     fn krates(name: &str) -> Option<String> {
         match name {
-            "reqwest" | "std" | "tokio" => Some(name.to_owned()),
+            "reqwest" | "std" | "tokio" | "chrono" => Some(name.to_owned()),
             "http_client" => Some("reqwest".to_owned()),
             _ => None,
         }
@@ -229,6 +282,17 @@ mod tests {
     fn res(m: &ImportMap, p: &str) -> Resolved {
         let segs: Vec<String> = p.split("::").map(str::to_owned).collect();
         resolve(&segs, m, &krates)
+    }
+
+    #[test]
+    fn known_preludes_resolve_their_names() {
+        let m = map("use chrono::prelude::*;");
+        let r = res(&m, "Local::now");
+        assert!(r.is(&["chrono", "Local", "now"]) && r.confident, "{r:?}");
+        // Other names, and preludes of crates that are not dependencies, stay unknown.
+        assert!(!res(&m, "Instant::now").confident);
+        let m = map("use mytime::prelude::*;");
+        assert!(!res(&m, "Local::now").confident);
     }
 
     #[test]
