@@ -80,3 +80,41 @@ fn reanalyze_after_one_char_edit(bencher: Bencher) {
         analyzer.analyze(&versions[i % 2], &ctx)
     });
 }
+
+/// The keystroke path with a baseline in force that records every finding of the
+/// file: each analysis also keys and matches all of them. The 10,000-line corpus
+/// gets 200 more functions with two findings each.
+#[divan::bench(args = [false, true], sample_count = 200)]
+fn reanalyze_with_baseline(bencher: Bencher, with_baseline: bool) {
+    use precept_rules::baseline::{self, Baseline};
+    let mut original = text(10_000).to_owned();
+    for i in 0..200 {
+        original.push_str(&format!(
+            "\npub fn legacy_{i}(s: &str) -> u64 {{\n    let _t = std::time::SystemTime::now().elapsed();\n    s.parse().unwrap()\n}}\n"
+        ));
+    }
+    let at = corpus::edit_point(&original);
+    let mut edited = original.clone();
+    edited.insert(at, 'x');
+    let versions = [original.to_owned(), edited];
+    let mut ctx = ctx();
+    let mut analyzer = Analyzer::new();
+    let findings = analyzer.analyze(&versions[0], &ctx).findings;
+    let json = baseline::render(baseline::entries(
+        &versions[0],
+        &findings,
+        "src/handlers.rs",
+    ));
+    let Ok(parsed) = Baseline::parse(&json, std::path::Path::new("/bench/b.json")) else {
+        return;
+    };
+    if with_baseline {
+        ctx.baseline = parsed.for_file(std::path::Path::new("/bench/src/handlers.rs"));
+        assert_eq!(ctx.baseline.as_ref().map_or(0, |b| b.len()), findings.len());
+    }
+    let mut i = 0usize;
+    bencher.bench_local(|| {
+        i += 1;
+        analyzer.analyze(&versions[i % 2], &ctx)
+    });
+}

@@ -277,9 +277,10 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
 pub fn item_path(text: &str, segments: &[Segment], at: usize) -> String {
     let mut parts = Vec::new();
     let mut level = segments;
+    // Segments are in file order and do not overlap: binary search each level.
     while let Some(seg) = level
-        .iter()
-        .find(|s| s.range.start <= at && at < s.range.end)
+        .get(level.partition_point(|s| s.range.end <= at))
+        .filter(|s| s.range.start <= at)
     {
         let label_end = match &seg.kind {
             SegmentKind::Container(c) => c.header.end,
