@@ -7,6 +7,8 @@
 //!   output written before the logger is installed is accepted;
 //! - `dbg!` everywhere except test code (examples and build scripts included).
 //!
+//! A function that flushes stdout or stderr is talking to a terminal on purpose
+//! (a prompt, a progress line), so its prints are not flagged.
 //! Modules of a crate that builds only a binary (a `src/main.rs` and no library
 //! target) count as part of that binary. A binary without a logging dependency is
 //! left alone: its printed text is its user interface. Build scripts talk to Cargo
@@ -50,6 +52,7 @@
 //! or for an empty `println!()` (there is nothing to log).
 
 use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
 
 use crate::project::FileRole;
 use crate::rule::{Applicability, Category, Edit, Fix, FixAvailability, Level, RuleMeta};
@@ -130,6 +133,9 @@ fn check_print(cx: &Cx<'_, '_>, mac: &syn::Macro, name: &str, out: &mut Sink<'_>
         FileRole::Test | FileRole::Example | FileRole::BuildScript => return,
     };
     if binary && (logger.is_none() || cx.in_main()) {
+        return;
+    }
+    if cx.fn_body().is_some_and(flushes_terminal) {
         return;
     }
     let advice = match &logger {
@@ -213,6 +219,34 @@ fn check_dbg(cx: &Cx<'_, '_>, mac: &syn::Macro, out: &mut Sink<'_>) {
         Applicability::Safe,
         vec![edit],
     ));
+}
+
+/// Whether a function body flushes stdout or stderr: it talks to a terminal on
+/// purpose (a prompt, a progress line), and its prints are that conversation.
+fn flushes_terminal(body: &syn::Block) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "flush" && is_std_stream(&call.receiver) {
+                self.0 = true;
+            }
+            visit::visit_expr_method_call(self, call);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut find = Find(false);
+    find.visit_block(body);
+    find.0
+}
+
+/// `stdout()`, `io::stderr()`, `std::io::stdout().lock()`.
+fn is_std_stream(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::MethodCall(m) if m.method == "lock" => is_std_stream(&m.receiver),
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "stdout" || s.ident == "stderr")),
+        _ => false,
+    }
 }
 
 /// The statement `dbg!()` (with its `;` when there is one), widened to whole lines
