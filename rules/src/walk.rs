@@ -576,8 +576,14 @@ impl LogArg {
 
     /// Byte range of the argument as written.
     pub fn range(&self) -> Range<usize> {
-        let start = self.tokens.first().map_or(0, |t| t.span().byte_range().start);
-        let end = self.tokens.last().map_or(start, |t| t.span().byte_range().end);
+        let start = self
+            .tokens
+            .first()
+            .map_or(0, |t| t.span().byte_range().start);
+        let end = self
+            .tokens
+            .last()
+            .map_or(start, |t| t.span().byte_range().end);
         start..end
     }
 }
@@ -585,7 +591,10 @@ impl LogArg {
 /// The top-level arguments of a `tracing` or `log` macro, parsed the way the walker
 /// parses them for every rule.
 pub(crate) fn log_args(tokens: TokenStream) -> Vec<LogArg> {
-    split_top_level(tokens).into_iter().map(LogArg::parse).collect()
+    split_top_level(tokens)
+        .into_iter()
+        .map(LogArg::parse)
+        .collect()
 }
 
 fn is_path_sep(piece: &[TokenTree], i: usize) -> bool {

@@ -165,7 +165,10 @@ fn check_print(cx: &Cx<'_, '_>, mac: &syn::Macro, name: &str, out: &mut Sink<'_>
     };
     let literal_first = matches!(
         args.first(),
-        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. }))
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(_),
+            ..
+        }))
     );
     if !literal_first {
         return;
@@ -316,7 +319,9 @@ fn is_operand(cx: &Cx<'_, '_>) -> bool {
         syn::Expr::Try(t) => is(&t.expr),
         syn::Expr::Await(a) => is(&a.base),
         syn::Expr::Call(c) => is(&c.func),
-        syn::Expr::Range(r) => r.start.as_deref().is_some_and(is) || r.end.as_deref().is_some_and(is),
+        syn::Expr::Range(r) => {
+            r.start.as_deref().is_some_and(is) || r.end.as_deref().is_some_and(is)
+        }
         _ => false,
     }
 }

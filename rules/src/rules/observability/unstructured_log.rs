@@ -100,12 +100,20 @@ fn tracing_event(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<String> {
     let resolved = cx.resolve(&mac.path);
     let spelled_out = !resolved.confident
         && mac.path.segments.len() == 2
-        && mac.path.segments.first().is_some_and(|s| s.ident == "tracing");
+        && mac
+            .path
+            .segments
+            .first()
+            .is_some_and(|s| s.ident == "tracing");
     if resolved.krate() != Some("tracing") && !spelled_out {
         return None;
     }
     let name = resolved.last()?;
-    matches!(name, "trace" | "debug" | "info" | "warn" | "error" | "event").then(|| name.to_owned())
+    matches!(
+        name,
+        "trace" | "debug" | "info" | "warn" | "error" | "event"
+    )
+    .then(|| name.to_owned())
 }
 
 /// The message: the first argument that is a lone string literal, after the
