@@ -3,16 +3,18 @@
 //!
 //! - `println!`, `print!`, `eprintln!` and `eprint!` in library code;
 //! - the same macros in a binary (`src/main.rs`, `src/bin/**`) of a crate that
-//!   depends on `tracing` or `log`, except inside `fn main` itself, where start-up
-//!   output written before the logger is installed is accepted;
+//!   depends on `tracing` or `log`, except in the body of `fn main` itself
+//!   (closures and async blocks written there included, functions it calls not),
+//!   where start-up output written before the logger is installed is accepted;
 //! - `dbg!` everywhere except test code (examples and build scripts included).
 //!
-//! A function that flushes stdout or stderr is talking to a terminal on purpose
-//! (a prompt, a progress line), so its prints are not flagged.
 //! Modules of a crate that builds only a binary (a `src/main.rs` and no library
 //! target) count as part of that binary. A binary without a logging dependency is
-//! left alone: its printed text is its user interface. Build scripts talk to Cargo
-//! through `println!("cargo:…")`, so only their `dbg!` calls are flagged.
+//! left alone: its printed text is its user interface. So is a function that
+//! flushes stdout or stderr: it talks to a terminal on purpose (a prompt, a
+//! progress line). Build scripts talk to Cargo through `println!("cargo:…")`, so
+//! only their `dbg!` calls are flagged.
+//!
 //! `#[allow(clippy::print_stdout)]`, `#[allow(clippy::print_stderr)]` and
 //! `#[allow(clippy::dbg_macro)]` silence the matching macros.
 //!
