@@ -21,6 +21,8 @@ static ALL: &[&dyn Rule] = &[
     &security::tls_verification_disabled::TlsVerificationDisabled,
     &security::plaintext_http::PlaintextHttp,
     &security::weak_password_hash::WeakPasswordHash,
+    &crate::rules::observability::print_logging::PrintLogging,
+    &crate::rules::observability::unstructured_log::UnstructuredLog,
     &crate::rules::correctness::client_per_request::ClientPerRequest,
     &crate::rules::correctness::permissive_cors::PermissiveCors,
     &crate::rules::correctness::local_time::LocalTime,

@@ -479,55 +479,123 @@ fn macro_key(mac: &syn::Macro) -> (usize, usize) {
 /// Split a macro's tokens at top-level commas (and `;` for `vec![x; n]`) and parse
 /// each piece as an expression, skipping tracing field names and sigils.
 fn parse_macro_args(tokens: TokenStream, kind: MacroArgs) -> Vec<syn::Expr> {
+    split_top_level(tokens)
+        .into_iter()
+        .filter_map(|piece| {
+            let tokens = match kind {
+                MacroArgs::Plain => piece,
+                MacroArgs::Fields => LogArg::parse(piece).value,
+            };
+            if tokens.is_empty() {
+                return None;
+            }
+            syn::parse2::<syn::Expr>(tokens.into_iter().collect()).ok()
+        })
+        .collect()
+}
+
+/// A macro's tokens split at top-level commas and semicolons; empty pieces dropped.
+fn split_top_level(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
     let mut out = Vec::new();
     let mut piece: Vec<TokenTree> = Vec::new();
-    let flush = |piece: &mut Vec<TokenTree>, out: &mut Vec<syn::Expr>| {
-        let tokens = strip_field_prefix(std::mem::take(piece), kind);
-        if tokens.is_empty() {
-            return;
-        }
-        if let Ok(expr) = syn::parse2::<syn::Expr>(tokens.into_iter().collect()) {
-            out.push(expr);
-        }
-    };
     for tt in tokens {
         match &tt {
             TokenTree::Punct(p) if (p.as_char() == ',' || p.as_char() == ';') => {
-                flush(&mut piece, &mut out)
+                if !piece.is_empty() {
+                    out.push(std::mem::take(&mut piece));
+                }
             }
             _ => piece.push(tt),
         }
     }
-    flush(&mut piece, &mut out);
+    if !piece.is_empty() {
+        out.push(piece);
+    }
     out
 }
 
-fn strip_field_prefix(mut piece: Vec<TokenTree>, kind: MacroArgs) -> Vec<TokenTree> {
-    if let MacroArgs::Fields = kind {
+/// One top-level argument of a `tracing` or `log` macro with its prefixes taken
+/// apart: `target: "x"`, `user.id = %id`, `?err`, `{ a = 1 }`, or a plain expression
+/// such as the message or a format argument.
+pub(crate) struct LogArg {
+    /// The argument as written.
+    pub tokens: Vec<TokenTree>,
+    /// `target`, `parent` or `name` in `target: "x"`.
+    pub key: Option<String>,
+    /// The field name of `user.id = value` (or a format string's `name = value`).
+    pub field: Option<Vec<TokenTree>>,
+    /// `%` or `?` before the value.
+    pub sigil: Option<char>,
+    /// A braced field set, `{ a = 1 }`.
+    pub field_set: bool,
+    /// What is left once the prefixes are removed (empty for a field set).
+    pub value: Vec<TokenTree>,
+}
+
+impl LogArg {
+    fn parse(tokens: Vec<TokenTree>) -> LogArg {
+        let mut piece = tokens.clone();
+        let mut key = None;
+        let mut field = None;
+        let mut sigil = None;
+        let mut field_set = false;
         // `target: "x"`, `parent: &span`, `name: "n"`.
-        if let [TokenTree::Ident(_), TokenTree::Punct(p), ..] = piece.as_slice() {
+        if let [TokenTree::Ident(k), TokenTree::Punct(p), ..] = piece.as_slice() {
             if p.as_char() == ':' && !is_path_sep(&piece, 1) {
+                key = Some(k.to_string());
                 piece.drain(..2);
             }
         }
         // `a.b.c = value` (but not `==`).
         if let Some(eq) = field_assignment(&piece) {
-            piece.drain(..=eq);
+            let name: Vec<TokenTree> = piece.drain(..=eq).collect();
+            field = Some(name[..eq].to_vec());
         }
         // `%value`, `?value`.
         if let Some(TokenTree::Punct(p)) = piece.first() {
             if p.as_char() == '%' || p.as_char() == '?' {
+                sigil = Some(p.as_char());
                 piece.remove(0);
             }
         }
         // A braced or bracketed group alone is a field set, not an expression.
         if let [TokenTree::Group(g)] = piece.as_slice() {
             if g.delimiter() == Delimiter::Brace {
-                return Vec::new();
+                field_set = true;
+                piece.clear();
             }
         }
+        LogArg {
+            tokens,
+            key,
+            field,
+            sigil,
+            field_set,
+            value: piece,
+        }
     }
-    piece
+
+    /// Byte range of the argument as written.
+    pub fn range(&self) -> Range<usize> {
+        let start = self
+            .tokens
+            .first()
+            .map_or(0, |t| t.span().byte_range().start);
+        let end = self
+            .tokens
+            .last()
+            .map_or(start, |t| t.span().byte_range().end);
+        start..end
+    }
+}
+
+/// The top-level arguments of a `tracing` or `log` macro, parsed the way the walker
+/// parses them for every rule.
+pub(crate) fn log_args(tokens: TokenStream) -> Vec<LogArg> {
+    split_top_level(tokens)
+        .into_iter()
+        .map(LogArg::parse)
+        .collect()
 }
 
 fn is_path_sep(piece: &[TokenTree], i: usize) -> bool {

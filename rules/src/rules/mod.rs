@@ -2,6 +2,7 @@
 
 pub mod correctness;
 pub mod maintainability;
+pub mod observability;
 pub mod reliability;
 pub mod secrets;
 pub mod security;
