@@ -89,7 +89,10 @@ pub fn run(args: BaselineArgs) -> anyhow::Result<ExitCode> {
                 recorded_files.insert(file);
             }
             Recorded::Skipped(reason) => {
-                eprintln!("warning: {}: {reason}; skipped", display_path(&file, &cwd));
+                super::warn(format_args!(
+                    "{}: {reason}; skipped",
+                    display_path(&file, &cwd)
+                ));
             }
         }
     }

@@ -181,7 +181,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 });
             }
             Ok(None) => {}
-            Err(s) => eprintln!("warning: {}: {}; skipped", s.display, s.reason),
+            Err(s) => super::warn(format_args!("{}: {}; skipped", s.display, s.reason)),
         }
     }
     if let Some(cache) = cache {
@@ -312,7 +312,7 @@ pub(super) fn collect_files(
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    eprintln!("warning: {e}; skipped");
+                    super::warn(format_args!("{e}; skipped"));
                     continue;
                 }
             };
@@ -429,16 +429,15 @@ fn check_file(
 
 fn log_problems(display: &str, analysis: &precept_rules::analysis::Analysis) {
     for range in &analysis.too_deep {
-        eprintln!(
-            "warning: {display}: an item at byte {} nests too deeply to check; skipped",
+        super::warn(format_args!(
+            "{display}: an item at byte {} nests too deeply to check; skipped",
             range.start
-        );
+        ));
     }
     for (range, panic) in &analysis.panics {
-        eprintln!(
-            "warning: {display}: rule `{}` failed on the item at byte {} ({}); its findings there are missing — please report this",
+        super::warn(format_args!("{display}: rule `{}` failed on the item at byte {} ({}); its findings there are missing — please report this",
             panic.rule, range.start, panic.message
-        );
+        ));
     }
 }
 

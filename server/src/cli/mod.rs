@@ -206,6 +206,13 @@ fn list_rules(format: ListFormat) -> anyhow::Result<String> {
     }
 }
 
+/// A notice for the person running the command (a file skipped, a rule that
+/// failed), on stderr as `warning: …`. It is part of the command's output, next to
+/// its results, not a log record: logs go through `tracing` (`--log-level`).
+pub(crate) fn warn(message: std::fmt::Arguments<'_>) {
+    eprintln!("warning: {message}");
+}
+
 /// Write to stdout, treating a closed pipe (`precept rules | head`) as success.
 pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

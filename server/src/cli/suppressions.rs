@@ -124,7 +124,7 @@ pub fn run(args: SuppressionsArgs) -> anyhow::Result<ExitCode> {
         let text = match text {
             Ok(text) => text,
             Err(reason) => {
-                eprintln!("warning: {display}: {reason}; skipped");
+                super::warn(format_args!("{display}: {reason}; skipped"));
                 continue;
             }
         };
@@ -136,7 +136,9 @@ pub fn run(args: SuppressionsArgs) -> anyhow::Result<ExitCode> {
         // The segmenter is the same one the analysis runs; give it the same
         // large stack, and let a failure cost only this file.
         let Some(found) = precept_rules::analysis::with_stack(|| suppress::list(&text)) else {
-            eprintln!("warning: {display}: could not read its comments; skipped");
+            super::warn(format_args!(
+                "{display}: could not read its comments; skipped"
+            ));
             continue;
         };
         let lines = LineIndex::new(&text);
