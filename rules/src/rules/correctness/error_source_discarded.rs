@@ -1,0 +1,272 @@
+//! ## What it does
+//! Flags `.map_err(..)` calls whose closure ignores the error it is given: `|_| …`,
+//! `|_e| …`, or `|e| …` with a body that never mentions `e`.
+//!
+//! ## Why is this bad?
+//! The error that came in says what actually went wrong: the connection was
+//! refused, the row was missing, the file was not readable. A closure that throws
+//! it away and builds a fresh error keeps only the author's guess. When it fails in
+//! production, the log shows "not found" or "internal error" and nothing else, and
+//! nobody can tell a missing row from a database outage.
+//!
+//! This holds in request handlers too. `.map_err(|_| StatusCode::NOT_FOUND)` does
+//! keep internal details away from the client, which is right, but it also keeps
+//! them away from whoever operates the service, and it turns every failure of the
+//! call into the same answer. Hide the details in the response, not everywhere:
+//! log the error where you map it, or keep it inside a typed error (as a field or
+//! `#[source]`) and let one central place log it and choose the response.
+//!
+//! Not flagged, because nothing useful is lost:
+//! - closures that map to `()`: the author chose an error that carries nothing,
+//!   as `.ok()` does for `Option`;
+//! - errors that only say "it failed" or hand the input back. The receiver is a
+//!   parse or conversion (`.parse()`, `T::from_str(..)`, `T::parse_str(..)`,
+//!   `T::from_str_radix(..)`, `T::try_from(..)`, `.try_into()`,
+//!   `T::from_utf8(..)`, `.to_str()`), a channel operation (`.send(x)`,
+//!   `.try_send(x)`, `.recv()`, `.try_recv()`, awaiting a receiver named `*rx` or
+//!   `*receiver`), a lock (`.lock()`, `.read()`, `.write()` and their `try_`
+//!   forms; the error only reports poisoning), a timeout (`timeout(..)`,
+//!   `.timeout(..)`), a semaphore permit (`acquire*`), `OnceCell::set(x)`,
+//!   `.downcast()` or `T::try_unwrap(..)`. Some of these names are shared with
+//!   calls whose errors do carry a cause (a pool's `acquire()`, a sink's
+//!   `send(x)`); without types they cannot be told apart, so they stay silent;
+//! - closures that take their argument apart with a pattern, and bodies that
+//!   mention the argument anywhere (inside any macro, or captured by a format
+//!   string as `{e}`);
+//! - functions passed by name (`.map_err(Error::Io)`): they receive the error;
+//! - test code, examples and build scripts.
+//!
+//! ## Example
+//! ```rust
+//! pub async fn load(pool: &sqlx::PgPool, id: i64) -> Result<User, StatusCode> {
+//!     fetch_user(pool, id).await.map_err(|_| StatusCode::NOT_FOUND)
+//! }
+//! ```
+//!
+//! Use instead:
+//! ```rust
+//! pub async fn load(pool: &sqlx::PgPool, id: i64) -> Result<User, StatusCode> {
+//!     fetch_user(pool, id).await.map_err(|e| {
+//!         tracing::error!(error = %e, user = id, "loading the user failed");
+//!         StatusCode::INTERNAL_SERVER_ERROR
+//!     })
+//! }
+//! ```
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+
+use crate::rule::{Category, FixAvailability, Level, RuleMeta};
+use crate::rules::util::method_call_range;
+use crate::walk::{Cx, Rule, Sink};
+
+pub struct ErrorSourceDiscarded;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "error-source-discarded",
+    category: Category::Correctness,
+    default_level: Level::Hint,
+    standard: "Errors stay actionable.",
+    summary: "`map_err` closure that drops the original error",
+    fix: FixAvailability::None,
+    clippy_lints: &[],
+    source: include_str!("error_source_discarded.rs"),
+};
+
+impl Rule for ErrorSourceDiscarded {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_expr(&self, cx: &Cx<'_, '_>, expr: &syn::Expr, out: &mut Sink<'_>) {
+        if cx.skip_by_default() {
+            return;
+        }
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if call.method != "map_err" || call.args.len() != 1 {
+            return;
+        }
+        let Some(syn::Expr::Closure(closure)) = call.args.first() else {
+            return;
+        };
+        let [param] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        if !ignores_param(param, &closure.body)
+            || is_unit(&closure.body)
+            || cause_free(&call.receiver)
+        {
+            return;
+        }
+        out.report(
+            method_call_range(call),
+            "`map_err` drops the original error, so its cause is lost; keep it as the new error's source or log it",
+        );
+    }
+}
+
+/// The closure parameter is `_`, `_name`, or a name the body never mentions.
+fn ignores_param(param: &syn::Pat, body: &syn::Expr) -> bool {
+    match param {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Type(t) => ignores_param(&t.pat, body),
+        syn::Pat::Ident(p) if p.subpat.is_none() => {
+            let name = p.ident.to_string();
+            name.starts_with('_') || !mentions(body.to_token_stream(), &name)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `name` occurs in the tokens, macro arguments included, or is captured by
+/// a format string (`"{name}"`, `"{name:?}"`).
+fn mentions(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => mentions(g.stream(), name),
+        TokenTree::Literal(l) => {
+            let text = l.to_string();
+            let open = format!("{{{name}");
+            text.match_indices(&open)
+                .any(|(at, _)| matches!(text.as_bytes().get(at + open.len()), Some(b'}' | b':')))
+        }
+        TokenTree::Punct(_) => false,
+    })
+}
+
+/// `()`, `{}` or `{ () }`: the new error carries nothing by design.
+fn is_unit(body: &syn::Expr) -> bool {
+    match body {
+        syn::Expr::Tuple(t) => t.elems.is_empty(),
+        syn::Expr::Paren(p) => is_unit(&p.expr),
+        syn::Expr::Block(b) => match b.block.stmts.as_slice() {
+            [] => true,
+            [syn::Stmt::Expr(e, None)] => is_unit(e),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Calls whose error says no more than "it failed", or hands back the value that
+/// was passed in.
+fn cause_free(receiver: &syn::Expr) -> bool {
+    match receiver {
+        syn::Expr::Paren(p) => cause_free(&p.expr),
+        syn::Expr::Group(g) => cause_free(&g.expr),
+        syn::Expr::Await(a) => match &*a.base {
+            // A oneshot receiver: the only error is that the sender went away.
+            syn::Expr::Path(_) | syn::Expr::Field(_) => {
+                last_name(&a.base).is_some_and(|n| n.ends_with("rx") || n.ends_with("receiver"))
+            }
+            other => cause_free(other),
+        },
+        syn::Expr::MethodCall(m) => cause_free_method(&m.method.to_string(), m.args.len()),
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return false;
+            };
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            match segments.as_slice() {
+                [.., last] if last == "timeout" => true,
+                [.., ty, last] => {
+                    is_type_name(ty)
+                        && matches!(
+                            last.as_str(),
+                            "from_str"
+                                | "parse_str"
+                                | "from_str_radix"
+                                | "try_from"
+                                | "from_utf8"
+                                | "try_unwrap"
+                        )
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+fn cause_free_method(name: &str, args: usize) -> bool {
+    match args {
+        0 => matches!(
+            name,
+            "parse"
+                | "try_into"
+                | "to_str"
+                | "recv"
+                | "try_recv"
+                | "recv_async"
+                | "lock"
+                | "read"
+                | "write"
+                | "try_lock"
+                | "try_read"
+                | "try_write"
+                | "downcast"
+                | "acquire"
+                | "acquire_owned"
+                | "try_acquire"
+                | "try_acquire_owned"
+        ),
+        1 => matches!(
+            name,
+            "send"
+                | "try_send"
+                | "blocking_send"
+                | "send_async"
+                | "recv_timeout"
+                | "set"
+                | "timeout"
+                | "acquire_many"
+                | "acquire_many_owned"
+                | "try_acquire_many"
+                | "try_acquire_many_owned"
+        ),
+        _ => false,
+    }
+}
+
+/// The last identifier of a path or field expression (`rx`, `self.reply_rx`).
+fn last_name(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// A type in a path (`Uuid`, `u32`, `str`) rather than a module (`serde_json`).
+fn is_type_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        || matches!(
+            name,
+            "u8" | "u16"
+                | "u32"
+                | "u64"
+                | "u128"
+                | "usize"
+                | "i8"
+                | "i16"
+                | "i32"
+                | "i64"
+                | "i128"
+                | "isize"
+                | "f32"
+                | "f64"
+                | "bool"
+                | "char"
+                | "str"
+        )
+}
