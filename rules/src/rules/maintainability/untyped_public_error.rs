@@ -37,7 +37,9 @@
 //!
 //! ## Example
 //! ```rust
-//! pub fn parse_order(raw: &str) -> anyhow::Result<Order> {
+//! use std::error::Error;
+//!
+//! pub fn parse_order(raw: &str) -> Result<Order, Box<dyn Error + Send + Sync>> {
 //!     let order = serde_json::from_str(raw)?;
 //!     Ok(order)
 //! }
