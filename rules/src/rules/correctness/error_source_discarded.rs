@@ -1,6 +1,6 @@
 //! ## What it does
 //! Flags `.map_err(..)` calls whose closure ignores the error it is given: `|_| …`,
-//! `|_e| …`, or `|e| …` with a body that never mentions `e`.
+//! or `|e| …` / `|_e| …` with a body that never mentions the argument.
 //!
 //! ## Why is this bad?
 //! The error that came in says what actually went wrong: the connection was
@@ -18,9 +18,10 @@
 //!
 //! Not flagged, because nothing useful is lost:
 //! - closures that map to `()`: the author chose an error that carries nothing,
-//!   as `.ok()` does for `Option`;
-//! - errors that only say "it failed" or hand the input back. The receiver is a
-//!   parse or conversion (`.parse()`, `T::from_str(..)`, `T::parse_str(..)`,
+//!   just as `.ok()` does when it turns a `Result` into an `Option`;
+//! - errors that only say "it failed" or hand the input back, where the input
+//!   itself is the cause and the new error can name it. The receiver (looking
+//!   through `.map(..)` in between) is a parse or conversion (`.parse()`, `T::from_str(..)`, `T::parse_str(..)`,
 //!   `T::from_str_radix(..)`, `T::try_from(..)`, `.try_into()`,
 //!   `T::from_utf8(..)`, `.to_str()`), a channel operation (`.send(x)`,
 //!   `.try_send(x)`, `.recv()`, `.try_recv()`, awaiting a receiver named `*rx` or
@@ -33,6 +34,9 @@
 //! - closures that take their argument apart with a pattern, and bodies that
 //!   mention the argument anywhere (inside any macro, or captured by a format
 //!   string as `{e}`);
+//! - a named argument when the body calls a macro other than the formatting,
+//!   printing, logging and `anyhow!`/`eyre!` ones: its expansion cannot be seen
+//!   and may use the argument;
 //! - functions passed by name (`.map_err(Error::Io)`): they receive the error;
 //! - test code, examples and build scripts.
 //!
@@ -107,14 +111,15 @@ impl Rule for ErrorSourceDiscarded {
     }
 }
 
-/// The closure parameter is `_`, `_name`, or a name the body never mentions.
+/// The closure parameter is `_`, or a name the body never mentions (`_e` included:
+/// the underscore says it is meant to be unused, but the body decides).
 fn ignores_param(param: &syn::Pat, body: &syn::Expr) -> bool {
     match param {
         syn::Pat::Wild(_) => true,
         syn::Pat::Type(t) => ignores_param(&t.pat, body),
         syn::Pat::Ident(p) if p.subpat.is_none() => {
-            let name = p.ident.to_string();
-            name.starts_with('_') || !mentions(body.to_token_stream(), &name)
+            let tokens = body.to_token_stream();
+            !mentions(tokens.clone(), &p.ident.to_string()) && !has_opaque_macro(tokens)
         }
         _ => false,
     }
@@ -134,6 +139,52 @@ fn mentions(tokens: TokenStream, name: &str) -> bool {
         }
         TokenTree::Punct(_) => false,
     })
+}
+
+/// A macro whose expansion may refer to the closure's argument without naming it
+/// in its input: anything but the standard, logging and error-building macros,
+/// whose arguments are all there is to see.
+fn has_opaque_macro(tokens: TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    tokens.iter().enumerate().any(|(i, tt)| match tt {
+        TokenTree::Ident(name) => {
+            matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
+                && matches!(tokens.get(i + 2), Some(TokenTree::Group(_)))
+                && !is_transparent_macro(&name.to_string())
+        }
+        TokenTree::Group(g) => has_opaque_macro(g.stream()),
+        _ => false,
+    })
+}
+
+fn is_transparent_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "format"
+            | "format_args"
+            | "print"
+            | "println"
+            | "eprint"
+            | "eprintln"
+            | "write"
+            | "writeln"
+            | "panic"
+            | "unreachable"
+            | "todo"
+            | "unimplemented"
+            | "vec"
+            | "concat"
+            | "stringify"
+            | "trace"
+            | "debug"
+            | "info"
+            | "warn"
+            | "error"
+            | "event"
+            | "anyhow"
+            | "eyre"
+            | "format_err"
+    )
 }
 
 /// `()`, `{}` or `{ () }`: the new error carries nothing by design.
@@ -163,6 +214,10 @@ fn cause_free(receiver: &syn::Expr) -> bool {
             }
             other => cause_free(other),
         },
+        // `.map(..)` and `.inspect(..)` pass the error through unchanged.
+        syn::Expr::MethodCall(m) if m.method == "map" || m.method == "inspect" => {
+            cause_free(&m.receiver)
+        }
         syn::Expr::MethodCall(m) => cause_free_method(&m.method.to_string(), m.args.len()),
         syn::Expr::Call(c) => {
             let syn::Expr::Path(p) = &*c.func else {
