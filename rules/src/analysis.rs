@@ -50,6 +50,10 @@ pub struct FileContext {
     pub role: FileRole,
     /// The file is an out-of-line module declared under `#[cfg(test)]`.
     pub test_module: bool,
+    /// The file is an out-of-line module reached through a declaration that is not
+    /// plain `pub` (`mod x;`, `pub(crate) mod x;`): its `pub` items stay in the crate
+    /// unless re-exported.
+    pub private_module: bool,
     pub crate_facts: Arc<CrateFacts>,
     pub config: Arc<Config>,
     /// Today's date, for suppression expiry.
@@ -66,6 +70,7 @@ impl FileContext {
         FileContext {
             role,
             test_module: false,
+            private_module: false,
             crate_facts: Arc::new(CrateFacts::none()),
             config: Arc::new(Config::default_for(&dir)),
             today: Date::today(),
@@ -81,6 +86,7 @@ impl FileContext {
         let mut h = Hasher64::default();
         format!("{:?}", self.role).hash(&mut h);
         self.test_file().hash(&mut h);
+        self.private_module.hash(&mut h);
         self.crate_facts.digest().hash(&mut h);
         self.config.digest().hash(&mut h);
         h.finish()
@@ -398,6 +404,7 @@ impl Analyzer {
         let info = FileInfo {
             role: ctx.role,
             test_file: ctx.test_file() || file_is_test,
+            private_module: ctx.private_module,
             crate_facts: &ctx.crate_facts,
             config: &ctx.config,
             routes: &routes,

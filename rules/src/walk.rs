@@ -85,6 +85,9 @@ pub struct FileInfo<'a> {
     pub role: FileRole,
     /// The whole file is test code (its role, or an out-of-line `#[cfg(test)]` module).
     pub test_file: bool,
+    /// The file is an out-of-line module declared without a plain `pub` somewhere on
+    /// its way from the crate root.
+    pub private_module: bool,
     pub crate_facts: &'a CrateFacts,
     pub config: &'a Config,
     /// Names of functions registered as request handlers anywhere in the file.
@@ -1110,6 +1113,7 @@ mod tests {
         let info = FileInfo {
             role: FileRole::Lib,
             test_file: false,
+            private_module: false,
             crate_facts: &facts,
             config: &config,
             routes: &routes,

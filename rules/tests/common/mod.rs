@@ -24,8 +24,9 @@ pub const TODAY: Date = Date {
 
 /// A fixture's header: `// fixture-path: src/x.rs`, `// fixture-deps: a@1[f1 f2], b@0.12`,
 /// `// fixture-config:` lines that together form a precept.toml, `// fixture-bin` (the
-/// crate has a `src/main.rs`) and `// fixture-lib` (the crate has a library target,
-/// implied by the path `src/lib.rs`).
+/// crate has a `src/main.rs`), `// fixture-lib` (the crate has a library target,
+/// implied by the path `src/lib.rs`) and `// fixture-private-module` (the file is
+/// declared as a private module, `mod x;`).
 #[derive(Debug, Default)]
 pub struct Header {
     pub path: String,
@@ -33,6 +34,7 @@ pub struct Header {
     pub config: String,
     pub has_main: bool,
     pub has_lib: bool,
+    pub private_module: bool,
 }
 
 pub fn parse_header(text: &str) -> Header {
@@ -65,6 +67,8 @@ pub fn parse_header(text: &str) -> Header {
             h.has_main = true;
         } else if line.starts_with("// fixture-lib") {
             h.has_lib = true;
+        } else if line.starts_with("// fixture-private-module") {
+            h.private_module = true;
         }
     }
     h
@@ -132,6 +136,7 @@ pub fn context(header: &Header) -> FileContext {
     FileContext {
         role: project::file_role(&path, Some(Path::new(ROOT))),
         test_module: false,
+        private_module: header.private_module,
         crate_facts: Arc::new(facts),
         config: Arc::new(config),
         today: TODAY,

@@ -23,10 +23,12 @@
 //! - crates with a `src/main.rs` (or `[[bin]]` targets): an application's `pub`
 //!   items are not a contract with anyone, and crates without a library target;
 //! - `pub(crate)` and private functions, functions nested in other functions, and
-//!   `pub` functions inside an inline `mod` that is not itself `pub`: the signature
-//!   cannot leave the crate unless something re-exports it, and the re-export is
-//!   the place to judge. A module in its own file is judged by its items alone,
-//!   since its `mod` declaration is in another file;
+//!   `pub` functions in a module that is not itself `pub` (an inline `mod x { .. }`,
+//!   or a file declared as `mod x;` or `pub(crate) mod x;` anywhere on its way from
+//!   `src/lib.rs`): the signature cannot leave the crate unless something
+//!   re-exports it, and precept does not follow re-exports. When the declarations
+//!   cannot be followed (`#[path]`, modules declared by macros), the file is judged
+//!   by its own items;
 //! - methods of trait implementations (the trait chose the signature) and request
 //!   handlers (their error goes to the web framework, which turns it into a
 //!   response, not to a caller);
@@ -102,6 +104,7 @@ impl Rule for UntypedPublicError {
         if cx.skip_by_default()
             || cx.boundary() != Some(BoundaryKind::PublicApi)
             || cx.scope.in_private_mod
+            || cx.file.private_module
             || !facts.has_lib
             || facts.has_main
         {
