@@ -19,18 +19,25 @@
 //! Not flagged, because nothing useful is lost:
 //! - closures that map to `()`: the author chose an error that carries nothing,
 //!   just as `.ok()` does when it turns a `Result` into an `Option`;
+//! - closures that map to `fmt::Error`: `Display` and `Debug` implementations must
+//!   return it, and it has no room for a cause;
 //! - errors that only say "it failed" or hand the input back, where the input
 //!   itself is the cause and the new error can name it. The receiver (looking
-//!   through `.map(..)` in between) is a parse or conversion (`.parse()`, `T::from_str(..)`, `T::parse_str(..)`,
-//!   `T::from_str_radix(..)`, `T::try_from(..)`, `.try_into()`,
-//!   `T::from_utf8(..)`, `.to_str()`), a channel operation (`.send(x)`,
-//!   `.try_send(x)`, `.recv()`, `.try_recv()`, awaiting a receiver named `*rx` or
-//!   `*receiver`), a lock (`.lock()`, `.read()`, `.write()` and their `try_`
-//!   forms; the error only reports poisoning), a timeout (`timeout(..)`,
-//!   `.timeout(..)`), a semaphore permit (`acquire*`), `OnceCell::set(x)`,
-//!   `.downcast()` or `T::try_unwrap(..)`. Some of these names are shared with
-//!   calls whose errors do carry a cause (a pool's `acquire()`, a sink's
-//!   `send(x)`); without types they cannot be told apart, so they stay silent;
+//!   through `.map(..)` in between) is:
+//!   - a parse or conversion: `.parse()`, `.try_into()`, `.to_str()`, and
+//!     `T::parse(..)`, `T::from_str(..)`, `T::parse_str(..)`,
+//!     `T::from_str_radix(..)`, `T::try_from(..)`, `T::from_utf8(..)` on a type;
+//!   - a channel operation: `.send(x)`, `.try_send(x)`, `.recv()`, `.try_recv()`,
+//!     or awaiting a receiver named `*rx` or `*receiver`;
+//!   - a lock: `.lock()`, `.read()`, `.write()` and their `try_` forms (the error
+//!     only reports poisoning);
+//!   - a timeout (`timeout(..)`, `.timeout(..)`), a semaphore permit
+//!     (`acquire*`), `OnceCell::set(x)`, `.downcast()`, `T::try_unwrap(..)`;
+//!   - `std::env::var(..)`: the variable is missing or not Unicode.
+//!
+//!   Some of these names are shared with calls whose errors do carry a cause (a
+//!   pool's `acquire()`, a sink's `send(x)`); without types they cannot be told
+//!   apart, so they stay silent;
 //! - closures that take their argument apart with a pattern, and bodies that
 //!   mention the argument anywhere (inside any macro, or captured by a format
 //!   string as `{e}`);
@@ -100,7 +107,8 @@ impl Rule for ErrorSourceDiscarded {
         };
         if !ignores_param(param, &closure.body)
             || is_unit(&closure.body)
-            || cause_free(&call.receiver)
+            || is_fmt_error(cx, &closure.body)
+            || cause_free(cx, &call.receiver)
         {
             return;
         }
@@ -201,28 +209,58 @@ fn is_unit(body: &syn::Expr) -> bool {
     }
 }
 
+/// `fmt::Error`: formatting code (`Display::fmt`, `fmt::Result` helpers) must return
+/// this unit struct, which has no room for a cause.
+fn is_fmt_error(cx: &Cx<'_, '_>, body: &syn::Expr) -> bool {
+    match body {
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let r = cx.resolve(&p.path);
+            let written: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            r.is(&["std", "fmt", "Error"])
+                || r.is(&["core", "fmt", "Error"])
+                || written.ends_with(&["fmt".to_owned(), "Error".to_owned()])
+        }
+        syn::Expr::Paren(p) => is_fmt_error(cx, &p.expr),
+        syn::Expr::Block(b) => match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => is_fmt_error(cx, e),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Calls whose error says no more than "it failed", or hands back the value that
 /// was passed in.
-fn cause_free(receiver: &syn::Expr) -> bool {
+fn cause_free(cx: &Cx<'_, '_>, receiver: &syn::Expr) -> bool {
     match receiver {
-        syn::Expr::Paren(p) => cause_free(&p.expr),
-        syn::Expr::Group(g) => cause_free(&g.expr),
+        syn::Expr::Paren(p) => cause_free(cx, &p.expr),
+        syn::Expr::Group(g) => cause_free(cx, &g.expr),
         syn::Expr::Await(a) => match &*a.base {
             // A oneshot receiver: the only error is that the sender went away.
             syn::Expr::Path(_) | syn::Expr::Field(_) => {
                 last_name(&a.base).is_some_and(|n| n.ends_with("rx") || n.ends_with("receiver"))
             }
-            other => cause_free(other),
+            other => cause_free(cx, other),
         },
         // `.map(..)` and `.inspect(..)` pass the error through unchanged.
         syn::Expr::MethodCall(m) if m.method == "map" || m.method == "inspect" => {
-            cause_free(&m.receiver)
+            cause_free(cx, &m.receiver)
         }
         syn::Expr::MethodCall(m) => cause_free_method(&m.method.to_string(), m.args.len()),
         syn::Expr::Call(c) => {
             let syn::Expr::Path(p) = &*c.func else {
                 return false;
             };
+            // A missing or non-Unicode variable: the new error names the variable.
+            let resolved = cx.resolve(&p.path);
+            if resolved.is(&["std", "env", "var"]) {
+                return true;
+            }
             let segments: Vec<String> = p
                 .path
                 .segments
@@ -236,6 +274,7 @@ fn cause_free(receiver: &syn::Expr) -> bool {
                         && matches!(
                             last.as_str(),
                             "from_str"
+                                | "parse"
                                 | "parse_str"
                                 | "from_str_radix"
                                 | "try_from"
