@@ -4,6 +4,8 @@
 //! from the file's `use` items alone: `use reqwest::Client;` makes `Client::new()`
 //! mean `reqwest::Client::new()`. Anything that cannot be resolved with confidence
 //! stays unresolved, and rules treat unresolved names as "not the thing I look for".
+//! The map also keeps the type aliases a module defines (`type Result<T> = …;`), the
+//! other way a module gives a name its meaning.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
