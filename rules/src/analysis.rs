@@ -4,10 +4,11 @@
 //! and checked by every rule in one walk. Two caches make re-analysis after an edit
 //! cheap:
 //!
-//! * item facts (imports, routes, header scopes), keyed by the item's text alone;
+//! * item facts (imports, type aliases, routes, header scopes), keyed by the item's
+//!   text alone;
 //! * item findings, keyed by the item's text *and* everything outside it that rules
-//!   read (file role, crate facts, configuration, the file's imports and routes, the
-//!   enclosing `mod`/`impl` headers).
+//!   read (file role, crate facts, configuration, the module's imports and type
+//!   aliases, the file's routes, the enclosing `mod`/`impl` headers).
 //!
 //! Findings are stored relative to their item and shifted into place, so an edit
 //! that moves an item does not re-check it. The result is by construction what a
@@ -50,6 +51,10 @@ pub struct FileContext {
     pub role: FileRole,
     /// The file is an out-of-line module declared under `#[cfg(test)]`.
     pub test_module: bool,
+    /// The file is an out-of-line module reached through a declaration that is not
+    /// plain `pub` (`mod x;`, `pub(crate) mod x;`): its `pub` items stay in the crate
+    /// unless re-exported.
+    pub private_module: bool,
     pub crate_facts: Arc<CrateFacts>,
     pub config: Arc<Config>,
     /// Today's date, for suppression expiry.
@@ -68,6 +73,7 @@ impl FileContext {
         FileContext {
             role,
             test_module: false,
+            private_module: false,
             crate_facts: Arc::new(CrateFacts::none()),
             config: Arc::new(Config::default_for(&dir)),
             today: Date::today(),
@@ -84,6 +90,7 @@ impl FileContext {
         let mut h = Hasher64::default();
         format!("{:?}", self.role).hash(&mut h);
         self.test_file().hash(&mut h);
+        self.private_module.hash(&mut h);
         self.crate_facts.digest().hash(&mut h);
         self.config.digest().hash(&mut h);
         h.finish()
@@ -224,6 +231,7 @@ fn flatten(
 struct ItemFacts {
     parsed: bool,
     too_deep: bool,
+    /// Names the item brings into its module: a `use`, or a type alias.
     imports: ImportMap,
     /// `use super::*;` in this item.
     glob_super: bool,
@@ -241,6 +249,9 @@ struct HeaderFacts {
     allows: Vec<String>,
     trait_impl: Option<TraitImpl>,
     inherent_impl: bool,
+    /// A `mod` header without a plain `pub`: nothing inside leaves the crate unless
+    /// re-exported.
+    private_mod: bool,
 }
 
 #[derive(Clone)]
@@ -323,8 +334,8 @@ impl Analyzer {
         let mut used_checked = HashSet::new();
 
         // Phase 1: what each item contributes to file-level facts (cached by text).
-        // Only `use` items, inner attributes and items that mention routing are
-        // parsed here; everything else is parsed once, in phase 2.
+        // Only `use` items, type aliases, inner attributes and items that mention
+        // routing are parsed here; everything else is parsed once, in phase 2.
         let mut leaf_facts = Vec::with_capacity(flat.leaves.len());
         let mut leaf_keys = Vec::with_capacity(flat.leaves.len());
         for leaf in &flat.leaves {
@@ -399,6 +410,7 @@ impl Analyzer {
         let info = FileInfo {
             role: ctx.role,
             test_file: ctx.test_file() || file_is_test,
+            private_module: ctx.private_module,
             crate_facts: &ctx.crate_facts,
             config: &ctx.config,
             routes: &routes,
@@ -558,6 +570,7 @@ fn scope_of(
         ok &= f.parsed;
         scope.in_test |= f.in_test;
         scope.allows.extend(f.allows.iter().cloned());
+        scope.in_private_mod |= f.private_mod;
         if !nearest_impl_seen && matches!(headers[h].kind, ContainerKind::Impl) {
             nearest_impl_seen = true;
             scope.trait_impl = f.trait_impl.clone();
@@ -588,7 +601,8 @@ fn parse_leaf(text: &str, kind: LeafKind) -> Option<Parsed> {
 
 /// Facts of one item, and whether it was parsed to get them.
 fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, bool) {
-    if kind != LeafKind::InnerAttr && !is_use_item(text) && !mentions_routing(text) {
+    let alias = kind == LeafKind::Item && is_type_alias(text);
+    if kind != LeafKind::InnerAttr && !is_use_item(text) && !alias && !mentions_routing(text) {
         // Nothing file-level can come out of it; phase 2 parses it.
         return (
             ItemFacts {
@@ -626,6 +640,14 @@ fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, bool) {
                 facts.imports.add_use(&u.tree);
                 facts.glob_super = is_glob_super(&u.tree);
             }
+            if let syn::Item::Type(t) = &**item {
+                let mut bare = t.clone();
+                bare.attrs.clear();
+                facts.imports.add_alias(
+                    t.ident.to_string(),
+                    quote::ToTokens::to_token_stream(&bare).to_string(),
+                );
+            }
             facts.routes = crate::routes::handler_names(item);
         }
         Parsed::ImplItem(item) => {
@@ -637,6 +659,17 @@ fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, bool) {
 
 /// A `use` declaration, possibly after attributes, doc comments and a visibility.
 fn is_use_item(text: &str) -> bool {
+    leading_keyword(text) == Some(b"use".as_slice())
+}
+
+/// A type alias (`type Result<T> = …;`), possibly after attributes, doc comments and
+/// a visibility.
+fn is_type_alias(text: &str) -> bool {
+    leading_keyword(text) == Some(b"type".as_slice())
+}
+
+/// The first word of an item after its attributes, doc comments and visibility.
+fn leading_keyword(text: &str) -> Option<&[u8]> {
     use crate::lex::{Lexer, TokenKind};
     let bytes = text.as_bytes();
     let mut depth = 0usize;
@@ -653,16 +686,15 @@ fn is_use_item(text: &str) -> bool {
             TokenKind::Ident => {
                 let word = &bytes[tok.start..tok.end];
                 match word {
-                    b"use" => return true,
                     b"pub" => after_pub = true,
                     b"crate" | b"super" | b"self" | b"in" if after_pub => {}
-                    _ => return false,
+                    _ => return Some(word),
                 }
             }
-            _ => return false,
+            _ => return None,
         }
     }
-    false
+    None
 }
 
 /// Text that may register request handlers (`.route(..)`, `.to(..)`).
@@ -768,7 +800,10 @@ fn parse_header(text: &str, kind: ContainerKind) -> HeaderFacts {
         ..HeaderFacts::default()
     };
     let attrs = match (&item, kind) {
-        (syn::Item::Mod(m), ContainerKind::Mod) => &m.attrs,
+        (syn::Item::Mod(m), ContainerKind::Mod) => {
+            facts.private_mod = !matches!(m.vis, syn::Visibility::Public(_));
+            &m.attrs
+        }
         (syn::Item::Impl(i), ContainerKind::Impl) => {
             match &i.trait_ {
                 Some((_, path, _)) => {

@@ -4,8 +4,10 @@
 //! from the file's `use` items alone: `use reqwest::Client;` makes `Client::new()`
 //! mean `reqwest::Client::new()`. Anything that cannot be resolved with confidence
 //! stays unresolved, and rules treat unresolved names as "not the thing I look for".
+//! The map also keeps the type aliases a module defines (`type Result<T> = …;`), the
+//! other way a module gives a name its meaning.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
 /// What a name imported into scope stands for.
@@ -15,6 +17,10 @@ pub struct ImportMap {
     names: HashMap<String, Vec<String>>,
     /// Prefixes imported with a glob (`use axum::extract::*;`).
     globs: Vec<Vec<String>>,
+    /// Type aliases the module defines (`type Result<T> = …;`), by name: the alias
+    /// item without its attributes, as source text. `None` when the name is defined
+    /// more than once (alternatives under different `cfg`s), so it means nothing sure.
+    aliases: BTreeMap<String, Option<String>>,
 }
 
 impl ImportMap {
@@ -73,6 +79,43 @@ impl ImportMap {
             self.names.insert(k.clone(), v.clone());
         }
         self.globs.extend(other.globs.iter().cloned());
+        // Two definitions of one alias are alternatives (`cfg`), not shadowing.
+        for (k, v) in &other.aliases {
+            match v {
+                Some(item) => self.add_alias(k.clone(), item.clone()),
+                None => {
+                    self.aliases.insert(k.clone(), None);
+                }
+            }
+        }
+    }
+
+    /// Record a type alias defined in the module: its name and its item's text.
+    pub fn add_alias(&mut self, name: String, item: String) {
+        match self.aliases.get_mut(&name) {
+            Some(known) if known.as_deref() != Some(item.as_str()) => *known = None,
+            Some(_) => {}
+            None => {
+                self.aliases.insert(name, Some(item));
+            }
+        }
+    }
+
+    /// The text of the type alias `name` defined in the module, when there is
+    /// exactly one.
+    pub fn alias(&self, name: &str) -> Option<&str> {
+        self.aliases.get(name).and_then(Option::as_deref)
+    }
+
+    /// True when the module defines a type alias `name` (once or more).
+    pub fn defines_alias(&self, name: &str) -> bool {
+        self.aliases.contains_key(name)
+    }
+
+    /// True when the module imports anything with a glob, so a bare name may come
+    /// from it rather than from the prelude.
+    pub fn has_globs(&self) -> bool {
+        !self.globs.is_empty()
     }
 
     pub fn get(&self, name: &str) -> Option<&[String]> {
@@ -94,7 +137,7 @@ impl ImportMap {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty() && self.globs.is_empty()
+        self.names.is_empty() && self.globs.is_empty() && self.aliases.is_empty()
     }
 
     /// Order-independent digest, for cache keys.
@@ -106,6 +149,7 @@ impl ImportMap {
         let mut h = crate::hash::Hasher64::default();
         entries.hash(&mut h);
         globs.hash(&mut h);
+        self.aliases.hash(&mut h);
         h.finish()
     }
 }

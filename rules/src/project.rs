@@ -130,6 +130,17 @@ pub fn is_test_module_file(
     manifest_dir: Option<&Path>,
     read: &dyn Fn(&Path) -> io::Result<Option<String>>,
 ) -> bool {
+    module_facts(file, manifest_dir, read).test
+}
+
+/// What the module declarations from the crate root down to `file` say about it:
+/// whether it is test code (see [`is_test_module_file`]) and whether some step is
+/// not plain `pub`. Chains that cannot be followed say nothing (both `false`).
+pub fn module_facts(
+    file: &Path,
+    manifest_dir: Option<&Path>,
+    read: &dyn Fn(&Path) -> io::Result<Option<String>>,
+) -> ModuleFacts {
     let file = normalize_path(file);
     let in_manifest = manifest_dir.and_then(|dir| {
         let dir = normalize_path(dir);
@@ -138,7 +149,7 @@ pub fn is_test_module_file(
     let (src_dir, rel) = match in_manifest {
         Some((dir, rel)) => {
             if rel.first().map(String::as_str) != Some("src") {
-                return false;
+                return ModuleFacts::default();
             }
             (dir.join("src"), rel[1..].to_vec())
         }
@@ -146,7 +157,7 @@ pub fn is_test_module_file(
             let parts = path_names(&file);
             let dirs = parts.len().saturating_sub(1);
             let Some(i) = (0..dirs).rev().find(|&i| parts[i] == "src") else {
-                return false;
+                return ModuleFacts::default();
             };
             let mut src_dir = file.clone();
             for _ in i + 1..parts.len() {
@@ -156,11 +167,16 @@ pub fn is_test_module_file(
         }
     };
     let Some((base, roots, segments)) = module_path(&src_dir, &rel) else {
-        return false;
+        return ModuleFacts::default();
     };
-    roots
+    let chains: Vec<ModuleFacts> = roots
         .iter()
-        .any(|root| module_chain_is_test(&base, root, &segments, read))
+        .filter_map(|root| module_chain(&base, root, &segments, read))
+        .collect();
+    ModuleFacts {
+        test: chains.iter().any(|c| c.test),
+        private: chains.iter().any(|c| c.private),
+    }
 }
 
 /// Splits a path relative to `src/` into the directory module files are found under,
@@ -194,30 +210,41 @@ fn module_path(src_dir: &Path, rel: &[String]) -> Option<(PathBuf, Vec<PathBuf>,
     Some((src_dir.to_path_buf(), roots, segments))
 }
 
-/// Follows the module declarations from `root` down to `segments` and reports whether
-/// any step is test-only.
-fn module_chain_is_test(
+/// What the declarations leading to a module file say about it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModuleFacts {
+    /// Some step is declared under `cfg(test)`: the file is test code.
+    pub test: bool,
+    /// Some step is declared without a plain `pub` (private or `pub(crate)`): the
+    /// file's `pub` items do not leave the crate unless something re-exports them.
+    pub private: bool,
+}
+
+/// Follows the module declarations from `root` down to `segments`. `None` when the
+/// chain cannot be followed; stops at the first test-only step.
+fn module_chain(
     base: &Path,
     root: &Path,
     segments: &[String],
     read: &dyn Fn(&Path) -> io::Result<Option<String>>,
-) -> bool {
+) -> Option<ModuleFacts> {
     let Ok(Some(mut text)) = read(root) else {
-        return false;
+        return None;
     };
+    let mut facts = ModuleFacts::default();
     // Index of the first segment whose module is the current file's root module.
     let mut file_start = 0;
     for (i, name) in segments.iter().enumerate() {
-        let Some(decl) = find_module_decl(&text, &segments[file_start..i], name) else {
-            return false;
-        };
+        let decl = find_module_decl(&text, &segments[file_start..i], name)?;
+        facts.private |= !decl.public;
         if decl.test {
-            return true;
+            facts.test = true;
+            return Some(facts);
         }
         if i + 1 == segments.len() {
             // The file itself is declared here, without cfg(test). An inline module of
             // the same name would not be the file, but it cannot be both anyway.
-            return false;
+            return Some(facts);
         }
         if decl.inline {
             continue;
@@ -232,12 +259,12 @@ fn module_chain_is_test(
             Ok(Some(t)) => t,
             _ => match read(&nested) {
                 Ok(Some(t)) => t,
-                _ => return false,
+                _ => return None,
             },
         };
         file_start = i + 1;
     }
-    false
+    None
 }
 
 /// A module declaration found by [`find_module_decl`].
@@ -248,6 +275,8 @@ struct ModDecl {
     /// Declared under cfg(test), directly, through an enclosing inline module, or
     /// because the file opens with `#![cfg(test)]`.
     test: bool,
+    /// Declared with a plain `pub` (the enclosing inline modules are not considered).
+    public: bool,
 }
 
 /// What a `{` opened, so that the matching `}` can restore the scan state.
@@ -273,6 +302,8 @@ fn find_module_decl(text: &str, inline_path: &[String], name: &str) -> Option<Mo
     let mut file_is_test = false;
     // Set by a `#[cfg(test)]`-like outer attribute until the item it belongs to.
     let mut pending_test = false;
+    // Set by a plain `pub` (not `pub(crate)`) until the item it belongs to.
+    let mut pending_pub = false;
     let mut i = 0;
     while i < tokens.len() {
         let at_module_level = other_depth == 0;
@@ -304,7 +335,9 @@ fn find_module_decl(text: &str, inline_path: &[String], name: &str) -> Option<Mo
             Tok::Ident(word) if word == "pub" => {
                 // Visibility keeps the pending attributes; skip `(crate)` etc.
                 i += 1;
+                pending_pub = true;
                 if matches!(tokens.get(i), Some(Tok::Open('('))) {
+                    pending_pub = false;
                     i = matching_close(&tokens, i) + 1;
                 }
                 continue;
@@ -312,16 +345,19 @@ fn find_module_decl(text: &str, inline_path: &[String], name: &str) -> Option<Mo
             Tok::Ident(word) if word == "mod" && at_module_level => {
                 let Some(Tok::Ident(found)) = tokens.get(i + 1) else {
                     pending_test = false;
+                    pending_pub = false;
                     i += 1;
                     continue;
                 };
                 let found = found.strip_prefix("r#").unwrap_or(found);
                 let test = pending_test || test_depth > 0 || file_is_test;
+                let public = pending_pub;
                 let inline = match tokens.get(i + 2) {
                     Some(Tok::Punct(';')) => false,
                     Some(Tok::Open('{')) => true,
                     _ => {
                         pending_test = false;
+                        pending_pub = false;
                         i += 2;
                         continue;
                     }
@@ -332,7 +368,11 @@ fn find_module_decl(text: &str, inline_path: &[String], name: &str) -> Option<Mo
                         .zip(inline_path)
                         .all(|(f, want)| matches!(f, Frame::Module { name, .. } if name == want));
                 if here && found == name {
-                    return Some(ModDecl { inline, test });
+                    return Some(ModDecl {
+                        inline,
+                        test,
+                        public,
+                    });
                 }
                 if inline {
                     if test {
@@ -344,6 +384,7 @@ fn find_module_decl(text: &str, inline_path: &[String], name: &str) -> Option<Mo
                     });
                 }
                 pending_test = false;
+                pending_pub = false;
                 i += 3;
                 continue;
             }
@@ -359,6 +400,7 @@ fn find_module_decl(text: &str, inline_path: &[String], name: &str) -> Option<Mo
             _ => {}
         }
         pending_test = false;
+        pending_pub = false;
         i += 1;
     }
     None
@@ -787,8 +829,10 @@ mod tests {
                 .map(str::to_owned)
                 .collect()
         };
-        let decl = |p: &str, name: &str| find_module_decl(text, &path(p), name);
-        let found = |inline, test| Some(ModDecl { inline, test });
+        let decl = |p: &str, name: &str| {
+            find_module_decl(text, &path(p), name).map(|d| (d.inline, d.test))
+        };
+        let found = |inline, test| Some((inline, test));
         for fake in ["fake", "fake2", "fake3", "fake4", "fake5", "not_here"] {
             assert_eq!(decl("", fake), None, "{fake}");
         }
@@ -805,13 +849,31 @@ mod tests {
         assert_eq!(decl("", "plain"), found(true, false));
         assert_eq!(decl("plain", "child"), found(false, false));
         assert_eq!(
-            find_module_decl("//! doc\n#![cfg(test)]\nmod a;", &[], "a"),
+            find_module_decl("//! doc\n#![cfg(test)]\nmod a;", &[], "a")
+                .map(|d| (d.inline, d.test)),
             found(false, true)
         );
         assert_eq!(
-            find_module_decl("mod m {\n#![cfg(test)]\nmod a;\n}", &path("m"), "a"),
+            find_module_decl("mod m {\n#![cfg(test)]\nmod a;\n}", &path("m"), "a")
+                .map(|d| (d.inline, d.test)),
             found(false, true)
         );
+    }
+
+    #[test]
+    fn scanner_sees_plain_pub() {
+        let public = |text: &str| find_module_decl(text, &[], "a").map(|d| d.public);
+        assert_eq!(public("pub mod a;"), Some(true));
+        assert_eq!(
+            public("/// Doc.\n#[cfg(feature = \"x\")]\npub mod a { }"),
+            Some(true)
+        );
+        assert_eq!(public("mod a;"), Some(false));
+        assert_eq!(public("pub(crate) mod a;"), Some(false));
+        assert_eq!(public("pub(in crate::x) mod a;"), Some(false));
+        // A `pub` belongs to the item it precedes.
+        assert_eq!(public("pub fn f() {}\nmod a;"), Some(false));
+        assert_eq!(public("pub use x::y;\nmod a;"), Some(false));
     }
 
     #[test]
@@ -937,7 +999,8 @@ mod tests {
             find_module_decl(&deep, &[], "a"),
             Some(ModDecl {
                 inline: true,
-                test: false
+                test: false,
+                public: false
             })
         );
         assert_eq!(find_module_decl(&deep, &["b".to_owned()], "a"), None);
@@ -952,7 +1015,8 @@ mod tests {
             find_module_decl(&deep_cfg, &[], "a"),
             Some(ModDecl {
                 inline: false,
-                test: false
+                test: false,
+                public: false
             })
         );
     }

@@ -28,6 +28,8 @@ static ALL: &[&dyn Rule] = &[
     &crate::rules::correctness::local_time::LocalTime,
     &crate::rules::correctness::wall_clock_duration::WallClockDuration,
     &crate::rules::correctness::uuid_v4_id::UuidV4Id,
+    &crate::rules::correctness::error_source_discarded::ErrorSourceDiscarded,
+    &crate::rules::maintainability::untyped_public_error::UntypedPublicError,
     &crate::rules::maintainability::glob_import::GlobImport,
     &suppression::unused_suppression::UnusedSuppression,
     &suppression::suppression_without_reason::SuppressionWithoutReason,

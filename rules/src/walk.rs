@@ -86,6 +86,9 @@ pub struct FileInfo<'a> {
     pub role: FileRole,
     /// The whole file is test code (its role, or an out-of-line `#[cfg(test)]` module).
     pub test_file: bool,
+    /// The file is an out-of-line module declared without a plain `pub` somewhere on
+    /// its way from the crate root.
+    pub private_module: bool,
     pub crate_facts: &'a CrateFacts,
     pub config: &'a Config,
     /// Names of functions registered as request handlers anywhere in the file.
@@ -106,6 +109,8 @@ pub struct Scope {
     pub trait_impl: Option<TraitImpl>,
     /// Set inside an inherent `impl Type` block.
     pub inherent_impl: bool,
+    /// Inside an inline `mod` that is not plain `pub` (private or `pub(crate)`).
+    pub in_private_mod: bool,
 }
 
 /// The parts of an `impl Trait for Type` header that rules care about.
@@ -254,6 +259,20 @@ impl<'a, 'ast> Cx<'a, 'ast> {
             "std" | "core" | "alloc" => Some(first.to_owned()),
             other => facts.dep(other).map(|d| d.package.replace('-', "_")),
         })
+    }
+
+    /// The type alias `name` defined in the current module (`type Result<T> = …;`),
+    /// as the alias item's source text, when it is defined exactly once.
+    pub fn type_alias(&self, name: &str) -> Option<&'a str> {
+        self.imports.alias(name)
+    }
+
+    /// True when a bare name may be the prelude's: the module neither defines it as
+    /// a type alias nor imports it, and has no glob import it could come from.
+    pub fn is_prelude_name(&self, name: &str) -> bool {
+        self.imports.get(name).is_none()
+            && !self.imports.defines_alias(name)
+            && !self.imports.has_globs()
     }
 
     /// Resolve the function of a call expression, when it is a path.
@@ -1163,6 +1182,7 @@ mod tests {
         let info = FileInfo {
             role: FileRole::Lib,
             test_file: false,
+            private_module: false,
             crate_facts: &facts,
             config: &config,
             routes: &routes,

@@ -189,7 +189,7 @@ impl Resolver {
         let crate_facts = self.crate_facts_for(&abs)?;
         let manifest_dir = crate_facts.manifest_dir.clone();
         let role = project::file_role(&abs, manifest_dir.as_deref());
-        let test_module = project::is_test_module_file(&abs, manifest_dir.as_deref(), &*self.read);
+        let module = project::module_facts(&abs, manifest_dir.as_deref(), &*self.read);
         let baseline = if use_baseline {
             self.baseline_for(&config)?.and_then(|b| b.for_file(&abs))
         } else {
@@ -198,7 +198,8 @@ impl Resolver {
         Ok(FileContext {
             path: abs,
             role,
-            test_module,
+            test_module: module.test,
+            private_module: module.private,
             crate_facts,
             config,
             today: self.today,

@@ -25,6 +25,8 @@ fn fragment() -> impl Strategy<Value = String> {
         Just("\npub fn x(a: &str) -> u8 { a.parse().unwrap() }\n".to_owned()),
         Just(".unwrap()".to_owned()),
         Just("use reqwest::Client;\n".to_owned()),
+        Just("\ntype Result<T> = anyhow::Result<T>;\n".to_owned()),
+        Just("\npub fn g() -> Result<()> { Ok(()) }\n".to_owned()),
         Just("// precept:allow(unwrap-in-boundary): test\n".to_owned()),
         Just("😀日本".to_owned()),
         Just("'".to_owned()),
@@ -72,7 +74,7 @@ proptest! {
 
     #[test]
     fn cached_equals_fresh(base in prop_oneof![Just(BASE), Just(BASE2)], ops in proptest::collection::vec(edit_op(), 1..12)) {
-        let header = common::Header { path: "src/handlers.rs".to_owned(), ..Default::default() };
+        let header = common::Header { path: "src/handlers.rs".to_owned(), has_lib: true, ..Default::default() };
         let ctx = common::context(&header);
         let result = precept_rules::analysis::with_stack(move || {
             let mut cached = Analyzer::new();
@@ -116,6 +118,37 @@ fn an_edit_reparses_only_the_changed_item() {
     assert!(first.stats.parsed >= 10, "{:?}", first.stats);
     assert_eq!(second.stats.parsed, 1, "{:?}", second.stats);
     assert_eq!(second.stats.checked, 1, "{:?}", second.stats);
+}
+
+#[test]
+fn editing_a_type_alias_rechecks_the_functions_that_use_it() {
+    let header = common::Header {
+        path: "src/lib.rs".to_owned(),
+        deps: vec![("anyhow".into(), "1".into(), vec![])],
+        ..Default::default()
+    };
+    let ctx = common::context(&header);
+    let typed = "pub struct Error;\ntype Result<T> = std::result::Result<T, Error>;\n\npub fn load() -> Result<()> {\n    Ok(())\n}\n";
+    let untyped = typed.replace("std::result::Result<T, Error>", "anyhow::Result<T>");
+    let result = precept_rules::analysis::with_stack(move || {
+        let mut a = Analyzer::new();
+        let rule = |an: &precept_rules::analysis::Analysis| {
+            an.active()
+                .filter(|f| f.rule == "untyped-public-error")
+                .count()
+        };
+        let before = rule(&a.analyze(typed, &ctx));
+        let after = a.analyze(&untyped, &ctx);
+        let back = rule(&a.analyze(typed, &ctx));
+        (before, rule(&after), after.stats, back)
+    });
+    let Some((before, after, stats, back)) = result else {
+        panic!("analysis failed")
+    };
+    assert_eq!((before, after, back), (0, 1, 0));
+    // The module's aliases are part of the cache key of its items, as its imports
+    // are: editing one re-checks every item of the module.
+    assert_eq!(stats.checked, 3, "{stats:?}");
 }
 
 #[test]

@@ -7,7 +7,9 @@ use std::fs;
 use std::path::Path;
 
 use precept_rules::config::read_from_disk;
-use precept_rules::project::{file_role, is_test_module_file, normalize_path, FileRole};
+use precept_rules::project::{
+    file_role, is_test_module_file, module_facts, normalize_path, FileRole,
+};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
@@ -77,6 +79,40 @@ fn cfg_test_module_tree_on_disk() {
         manifest,
         &read
     ));
+}
+
+#[test]
+fn private_module_chains_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = normalize_path(dir.path());
+    write(&root, "Cargo.toml", "[package]\nname = \"lib\"\n");
+    write(
+        &root,
+        "src/lib.rs",
+        "pub mod api;\nmod runtime;\npub(crate) mod store;\npub mod nested {\n    mod inner;\n    pub mod open;\n}\n",
+    );
+    write(&root, "src/api.rs", "pub mod v1;\nmod helpers;\n");
+    write(&root, "src/api/v1.rs", "");
+    write(&root, "src/api/helpers.rs", "");
+    write(&root, "src/runtime.rs", "pub mod deep;\n");
+    write(&root, "src/runtime/deep.rs", "");
+    write(&root, "src/store.rs", "");
+    write(&root, "src/nested/inner.rs", "");
+    write(&root, "src/nested/open.rs", "");
+
+    let manifest = Some(root.as_path());
+    let private = |rel: &str| module_facts(&root.join(rel), manifest, &read_from_disk).private;
+    assert!(!private("src/lib.rs"));
+    assert!(!private("src/api.rs"));
+    assert!(!private("src/api/v1.rs"));
+    assert!(private("src/api/helpers.rs"));
+    assert!(private("src/runtime.rs"));
+    assert!(private("src/runtime/deep.rs"));
+    assert!(private("src/store.rs"));
+    assert!(private("src/nested/inner.rs"));
+    assert!(!private("src/nested/open.rs"));
+    // Not declared anywhere: nothing is known.
+    assert!(!private("src/orphan.rs"));
 }
 
 #[test]

@@ -23,13 +23,18 @@ pub const TODAY: Date = Date {
 };
 
 /// A fixture's header: `// fixture-path: src/x.rs`, `// fixture-deps: a@1[f1 f2], b@0.12`,
-/// and `// fixture-config:` lines that together form a precept.toml.
+/// `// fixture-config:` lines that together form a precept.toml, `// fixture-bin` (the
+/// crate has a `src/main.rs`), `// fixture-lib` (the crate has a library target,
+/// implied by the path `src/lib.rs`) and `// fixture-private-module` (the file is
+/// declared as a private module, `mod x;`).
 #[derive(Debug, Default)]
 pub struct Header {
     pub path: String,
     pub deps: Vec<(String, String, Vec<String>)>,
     pub config: String,
     pub has_main: bool,
+    pub has_lib: bool,
+    pub private_module: bool,
 }
 
 pub fn parse_header(text: &str) -> Header {
@@ -60,6 +65,10 @@ pub fn parse_header(text: &str) -> Header {
             h.config.push('\n');
         } else if line.starts_with("// fixture-bin") {
             h.has_main = true;
+        } else if line.starts_with("// fixture-lib") {
+            h.has_lib = true;
+        } else if line.starts_with("// fixture-private-module") {
+            h.private_module = true;
         }
     }
     h
@@ -108,6 +117,7 @@ pub fn context(header: &Header) -> FileContext {
     };
     let facts = CrateFacts {
         has_main: facts.has_main || header.has_main,
+        has_lib: facts.has_lib || header.has_lib || header.path == "src/lib.rs",
         ..facts
     };
     let config = if header.config.is_empty() {
@@ -126,6 +136,7 @@ pub fn context(header: &Header) -> FileContext {
     FileContext {
         role: project::file_role(&path, Some(Path::new(ROOT))),
         test_module: false,
+        private_module: header.private_module,
         crate_facts: Arc::new(facts),
         config: Arc::new(config),
         today: TODAY,

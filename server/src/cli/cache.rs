@@ -82,6 +82,7 @@ impl DiskCache {
         ctx.crate_facts.digest().hash(&mut h);
         ctx.role.as_str().hash(&mut h);
         ctx.test_module.hash(&mut h);
+        ctx.private_module.hash(&mut h);
         ctx.today.hash(&mut h);
         ctx.baseline.as_ref().map(|b| b.digest()).hash(&mut h);
         h.finish()

@@ -2,6 +2,7 @@
 //! work in development and fail in production.
 
 pub mod client_per_request;
+pub mod error_source_discarded;
 pub mod local_time;
 pub mod permissive_cors;
 pub mod uuid_v4_id;
