@@ -25,7 +25,8 @@ use crate::crate_facts::CrateFacts;
 use crate::hash::{combine, hash_bytes, Hasher64};
 use crate::imports::ImportMap;
 use crate::project::FileRole;
-use crate::rule::Finding;
+use crate::rule::{Finding, Severity};
+use crate::rules::maintainability::commented_out_code;
 use crate::segment::{self, ContainerKind, Segment, SegmentKind};
 use crate::suppress::{self, Date};
 use crate::walk::{
@@ -142,6 +143,8 @@ struct Leaf {
 
 struct Header {
     range: Range<usize>,
+    /// Where the container ends (after its closing `}` when it has one).
+    end: usize,
     kind: ContainerKind,
     parent: Option<usize>,
     /// For a `mod` header, the module it opens.
@@ -196,6 +199,7 @@ fn flatten(
                 };
                 flat.headers.push(Header {
                     range: c.header.clone(),
+                    end: seg.range.end.max(c.close.end),
                     kind: c.kind,
                     parent,
                     module: inner_module,
@@ -261,6 +265,7 @@ pub struct Analyzer {
     facts: HashMap<u64, Arc<ItemFacts>>,
     headers: HashMap<u64, Arc<HeaderFacts>>,
     checked: HashMap<u64, Checked>,
+    comment_runs: commented_out_code::RunCache,
 }
 
 impl Default for Analyzer {
@@ -270,6 +275,7 @@ impl Default for Analyzer {
             facts: HashMap::new(),
             headers: HashMap::new(),
             checked: HashMap::new(),
+            comment_runs: commented_out_code::RunCache::default(),
         }
     }
 }
@@ -488,6 +494,17 @@ impl Analyzer {
             .collect();
         let mut blocked = unparsed.clone();
         blocked.extend(too_deep.iter().cloned());
+        findings.extend(self.commented_out_code(
+            full_text,
+            bom,
+            &comments,
+            &blocked,
+            &flat,
+            &scopes,
+            &header_facts,
+            &info,
+            ctx,
+        ));
         let mut findings = suppress::apply(full_text, &comments, findings, &blocked, ctx);
         findings.sort_by(|a, b| {
             (a.range.start, a.range.end, &a.rule, &a.message).cmp(&(
@@ -506,6 +523,71 @@ impl Analyzer {
             stats,
         }
     }
+}
+
+impl Analyzer {
+    /// `commented-out-code` over the file's comments, unless it is off here or the
+    /// whole file is test code, an example or a build script. Comments in test
+    /// modules and functions and in items that do not parse are skipped.
+    #[allow(clippy::too_many_arguments)]
+    fn commented_out_code(
+        &mut self,
+        full_text: &str,
+        bom: usize,
+        comments: &[Range<usize>],
+        blocked: &[Range<usize>],
+        flat: &Flat,
+        scopes: &[(Scope, bool)],
+        header_facts: &[Arc<HeaderFacts>],
+        info: &FileInfo<'_>,
+        ctx: &FileContext,
+    ) -> Vec<Finding> {
+        let off = matches!(
+            ctx.config
+                .severity_for(commented_out_code::META.id, &ctx.path),
+            Some(Severity::Off)
+        );
+        let skipped_file =
+            info.test_file || matches!(info.role, FileRole::Example | FileRole::BuildScript);
+        if off || skipped_file {
+            return Vec::new();
+        }
+        let text = &full_text[bom..];
+        let mut skip = blocked.to_vec();
+        for (leaf, (scope, _)) in flat.leaves.iter().zip(scopes) {
+            if scope.in_test || has_test_attr(&text[leaf.range.clone()]) {
+                skip.push(leaf.range.start + bom..leaf.range.end + bom);
+            }
+        }
+        for (h, header) in flat.headers.iter().enumerate() {
+            if scope_of(Some(h), &flat.headers, header_facts).0.in_test {
+                skip.push(header.range.start + bom..header.end + bom);
+            }
+        }
+        commented_out_code::find_in_comments(full_text, comments, &skip, &mut self.comment_runs)
+    }
+}
+
+/// The item's outer attributes include a test marker (`#[test]`, `#[tokio::test]`,
+/// `#[cfg(test)]`). Errs towards yes: any attribute mentioning `test` counts.
+fn has_test_attr(item: &str) -> bool {
+    use crate::lex::{Lexer, TokenKind};
+    let bytes = item.as_bytes();
+    let mut depth = 0usize;
+    for tok in Lexer::new(item) {
+        if tok.kind.is_comment() {
+            continue;
+        }
+        match tok.kind {
+            TokenKind::Punct(b'#') if depth == 0 => {}
+            TokenKind::Punct(b'[') => depth += 1,
+            TokenKind::Punct(b']') => depth = depth.saturating_sub(1),
+            TokenKind::Ident if depth > 0 && &bytes[tok.start..tok.end] == b"test" => return true,
+            _ if depth > 0 => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Run `f` on a fresh thread with [`STACK_SIZE`] of stack and return its result.
