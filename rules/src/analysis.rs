@@ -9,6 +9,10 @@
 //!   read (file role, crate facts, configuration, the file's imports and routes, the
 //!   enclosing `mod`/`impl` headers).
 //!
+//! Comments never reach syn, so `commented-out-code` runs over the segmenter's
+//! comments once per file, with its own cache keyed by the text of each comment
+//! block, before suppressions are applied.
+//!
 //! Findings are stored relative to their item and shifted into place, so an edit
 //! that moves an item does not re-check it. The result is by construction what a
 //! fresh [`Analyzer`] would compute for the same text; a property test holds the
@@ -494,17 +498,17 @@ impl Analyzer {
             .collect();
         let mut blocked = unparsed.clone();
         blocked.extend(too_deep.iter().cloned());
-        findings.extend(self.commented_out_code(
-            full_text,
-            bom,
-            &comments,
-            &blocked,
-            &flat,
-            &scopes,
-            &header_facts,
-            &info,
-            ctx,
-        ));
+        if wants_comment_check(&info, ctx) {
+            // Comments in test code and in items that do not parse are left alone.
+            let mut skip = test_regions(text, bom, &flat, &scopes, &header_facts);
+            skip.extend(blocked.iter().cloned());
+            findings.extend(commented_out_code::find_in_comments(
+                full_text,
+                &comments,
+                &skip,
+                &mut self.comment_runs,
+            ));
+        }
         let mut findings = suppress::apply(full_text, &comments, findings, &blocked, ctx);
         findings.sort_by(|a, b| {
             (a.range.start, a.range.end, &a.rule, &a.message).cmp(&(
@@ -525,47 +529,38 @@ impl Analyzer {
     }
 }
 
-impl Analyzer {
-    /// `commented-out-code` over the file's comments, unless it is off here or the
-    /// whole file is test code, an example or a build script. Comments in test
-    /// modules and functions and in items that do not parse are skipped.
-    #[allow(clippy::too_many_arguments)]
-    fn commented_out_code(
-        &mut self,
-        full_text: &str,
-        bom: usize,
-        comments: &[Range<usize>],
-        blocked: &[Range<usize>],
-        flat: &Flat,
-        scopes: &[(Scope, bool)],
-        header_facts: &[Arc<HeaderFacts>],
-        info: &FileInfo<'_>,
-        ctx: &FileContext,
-    ) -> Vec<Finding> {
-        let off = matches!(
-            ctx.config
-                .severity_for(commented_out_code::META.id, &ctx.path),
-            Some(Severity::Off)
-        );
-        let skipped_file =
-            info.test_file || matches!(info.role, FileRole::Example | FileRole::BuildScript);
-        if off || skipped_file {
-            return Vec::new();
+/// Whether `commented-out-code` runs on this file: it is not off here, and the file
+/// is not test code, an example or a build script.
+fn wants_comment_check(info: &FileInfo<'_>, ctx: &FileContext) -> bool {
+    let off = matches!(
+        ctx.config
+            .severity_for(commented_out_code::META.id, &ctx.path),
+        Some(Severity::Off)
+    );
+    !off && !info.test_file && !matches!(info.role, FileRole::Example | FileRole::BuildScript)
+}
+
+/// Ranges of test code inside a file (shifted by `bom`): items in test scopes or
+/// with a test attribute, and whole `#[cfg(test)]` modules.
+fn test_regions(
+    text: &str,
+    bom: usize,
+    flat: &Flat,
+    scopes: &[(Scope, bool)],
+    header_facts: &[Arc<HeaderFacts>],
+) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (leaf, (scope, _)) in flat.leaves.iter().zip(scopes) {
+        if scope.in_test || has_test_attr(&text[leaf.range.clone()]) {
+            out.push(leaf.range.start + bom..leaf.range.end + bom);
         }
-        let text = &full_text[bom..];
-        let mut skip = blocked.to_vec();
-        for (leaf, (scope, _)) in flat.leaves.iter().zip(scopes) {
-            if scope.in_test || has_test_attr(&text[leaf.range.clone()]) {
-                skip.push(leaf.range.start + bom..leaf.range.end + bom);
-            }
-        }
-        for (h, header) in flat.headers.iter().enumerate() {
-            if scope_of(Some(h), &flat.headers, header_facts).0.in_test {
-                skip.push(header.range.start + bom..header.end + bom);
-            }
-        }
-        commented_out_code::find_in_comments(full_text, comments, &skip, &mut self.comment_runs)
     }
+    for (h, header) in flat.headers.iter().enumerate() {
+        if scope_of(Some(h), &flat.headers, header_facts).0.in_test {
+            out.push(header.range.start + bom..header.end + bom);
+        }
+    }
+    out
 }
 
 /// The item's outer attributes include a test marker (`#[test]`, `#[tokio::test]`,
