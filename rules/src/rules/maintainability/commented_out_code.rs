@@ -7,7 +7,11 @@
 //! statement: a `let` with a value, an item (`fn`, `struct`, `use a::b`, `impl` …),
 //! a call, method call, macro call or assignment ending in `;`, or a non-empty
 //! `if`/`match`/loop/block. A lone expression (`Ok(())`, `a = b`, `Note (this)`) is
-//! not enough, and neither is a bare word or path with a semicolon.
+//! not enough, and neither is a bare word or path with a semicolon. A block ends
+//! at a blank line, a line of code or a comment of another kind.
+//!
+//! To keep a block on purpose, put `// precept:allow(commented-out-code): why` on
+//! the line above it.
 //!
 //! Not flagged:
 //!
