@@ -20,7 +20,8 @@
 //!   named that way (`impl Default`, serde's `default = "default_url"` functions);
 //! - attributes (clap's `#[arg(default_value = "…", env = "…")]`) and doc comments;
 //! - templates and placeholders (`"redis://{host}:{port}"`, `"amqp://${MQ_HOST}"`,
-//!   `"postgres://<host>/<db>"`) and bare schemes (`url.starts_with("redis://")`);
+//!   `"postgres://<host>/<db>"`), redacted URLs (`"postgres://app:****@db/app"`)
+//!   and bare schemes (`url.starts_with("redis://")`);
 //! - strings compared against or searched for (`==`, `starts_with`, `contains`);
 //! - bind addresses (`0.0.0.0`, `[::]`): something listens there, nothing connects;
 //! - URLs with an inline password for a non-local host: `hardcoded-secret` reports
@@ -134,7 +135,14 @@ fn connection_scheme(value: &str) -> Option<&'static str> {
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let hosts = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (userinfo, hosts) = authority.rsplit_once('@').unwrap_or(("", authority));
+    // `user:****@host` is how a URL looks once redacted for display.
+    if userinfo
+        .split_once(':')
+        .is_some_and(|(_, pw)| !pw.is_empty() && pw.chars().all(|c| c == '*'))
+    {
+        return None;
+    }
     // `mongodb://a:27017,b:27017`: any host will do, they are all written in.
     let host = hosts.split(',').next().unwrap_or("");
     let host = if let Some(v6) = host.strip_prefix('[') {
@@ -343,6 +351,8 @@ mod tests {
         assert_eq!(connection_scheme("redis://{host}:6379"), None);
         assert_eq!(connection_scheme("nats://0.0.0.0:4222"), None);
         assert_eq!(connection_scheme("https://db/app"), None);
+        assert_eq!(connection_scheme("postgres://app:****@db/app"), None);
+        assert_eq!(connection_scheme("postgres://app@db/app"), Some("postgres"));
     }
 
     #[test]
