@@ -15,9 +15,10 @@
 //!
 //! Not flagged:
 //!
-//! - prose, even prose that mentions code (`see foo(bar) for details`), and any
+//! - prose, even prose that mentions code (`see foo(bar) for details`), any
 //!   block where code is introduced or explained by a sentence in the same block
-//!   (`// For example:` followed by a snippet is documentation);
+//!   (`// For example:` followed by a snippet is documentation), and sketches with
+//!   an ellipsis (`dbg!(a, b, ...);`);
 //! - blocks whose first line starts with `TODO`, `FIXME`, `SAFETY`, `NOTE`, `XXX`
 //!   or `HACK`, and license headers (`Copyright`, `SPDX-License-Identifier`);
 //! - doc comments (`///`, `//!`), block comments (`/* … */`), and comments that
@@ -228,7 +229,7 @@ fn ends_like_code(joined: &str) -> bool {
 /// The text parses as the inside of a block and holds at least one statement that
 /// only code would have.
 fn parses_as_code(joined: &str) -> bool {
-    if crate::lex::nesting_depth(joined) > crate::analysis::MAX_NESTING {
+    if crate::lex::nesting_depth(joined) > crate::analysis::MAX_NESTING || has_ellipsis(joined) {
         return false;
     }
     let mut source = String::with_capacity(joined.len() + 4);
@@ -239,6 +240,25 @@ fn parses_as_code(joined: &str) -> bool {
         return false;
     };
     block.stmts.iter().any(is_real_statement)
+}
+
+/// `...` outside strings: an elided example (`dbg!(a, b, ...)`), not code.
+fn has_ellipsis(joined: &str) -> bool {
+    use crate::lex::{Lexer, TokenKind};
+    let mut dots = 0;
+    let mut prev_end = usize::MAX;
+    for tok in Lexer::new(joined) {
+        if tok.kind == TokenKind::Punct(b'.') {
+            dots = if tok.start == prev_end { dots + 1 } else { 1 };
+            if dots == 3 {
+                return true;
+            }
+        } else {
+            dots = 0;
+        }
+        prev_end = tok.end;
+    }
+    false
 }
 
 /// A statement prose does not produce by accident.
@@ -363,6 +383,9 @@ mod tests {
         assert!(!code("| a | b |\n|---|---|"));
         assert!(!code("+---+   +---+\n| a |-->| b |"));
         assert!(!code("Phase 1: parse (cached)."));
+        assert!(!code("dbg!(2, 'x', &x, ...);"));
+        assert!(code("println!(\"loading...\");"));
+        assert!(code("let tail = &xs[1..];"));
     }
 
     #[test]
