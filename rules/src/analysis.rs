@@ -500,14 +500,16 @@ impl Analyzer {
         blocked.extend(too_deep.iter().cloned());
         if wants_comment_check(&info, ctx) {
             // Comments in test code and in items that do not parse are left alone.
-            let mut skip = test_regions(text, bom, &flat, &scopes, &header_facts);
-            skip.extend(blocked.iter().cloned());
-            findings.extend(commented_out_code::find_in_comments(
-                full_text,
-                &comments,
+            // Offsets here are into the text without its BOM, like the segments'.
+            let mut skip = test_regions(text, &flat, &scopes, &header_facts);
+            skip.extend(blocked.iter().map(|b| b.start - bom..b.end - bom));
+            let found = commented_out_code::find_in_comments(
+                text,
+                &seg.comments,
                 &skip,
                 &mut self.comment_runs,
-            ));
+            );
+            findings.extend(found.into_iter().map(|f| f.shifted(bom)));
         }
         let mut findings = suppress::apply(full_text, &comments, findings, &blocked, ctx);
         findings.sort_by(|a, b| {
@@ -540,11 +542,10 @@ fn wants_comment_check(info: &FileInfo<'_>, ctx: &FileContext) -> bool {
     !off && !info.test_file && !matches!(info.role, FileRole::Example | FileRole::BuildScript)
 }
 
-/// Ranges of test code inside a file (shifted by `bom`): items in test scopes or
+/// Ranges of test code inside a file: items in test scopes or
 /// with a test attribute, and whole `#[cfg(test)]` modules.
 fn test_regions(
     text: &str,
-    bom: usize,
     flat: &Flat,
     scopes: &[(Scope, bool)],
     header_facts: &[Arc<HeaderFacts>],
@@ -552,12 +553,12 @@ fn test_regions(
     let mut out = Vec::new();
     for (leaf, (scope, _)) in flat.leaves.iter().zip(scopes) {
         if scope.in_test || has_test_attr(&text[leaf.range.clone()]) {
-            out.push(leaf.range.start + bom..leaf.range.end + bom);
+            out.push(leaf.range.clone());
         }
     }
     for (h, header) in flat.headers.iter().enumerate() {
         if scope_of(Some(h), &flat.headers, header_facts).0.in_test {
-            out.push(header.range.start + bom..header.end + bom);
+            out.push(header.range.start..header.end);
         }
     }
     out

@@ -397,6 +397,39 @@ mod tests {
     }
 
     #[test]
+    fn crlf_runs_and_trailing_comments() {
+        let text = "fn f() {\r\n    // let x = g();\r\n    // h(x);\r\n    y(); // z();\r\n}\r\n";
+        let comments: Vec<Range<usize>> = text
+            .match_indices("//")
+            .map(|(i, _)| i..i + text[i..].find('\r').unwrap_or(text.len() - i))
+            .collect();
+        let mut cache = RunCache::default();
+        let found = find_in_comments(text, &comments, &[], &mut cache);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            &text[found[0].range.clone()],
+            "// let x = g();\r\n    // h(x);"
+        );
+        let fix = found[0].fix.as_ref().map(|f| f.edits[0].range.clone());
+        assert_eq!(fix, Some(10..45));
+        assert_eq!(cache.code.len(), 1);
+        // Inside a skipped range (test code), nothing.
+        assert!(find_in_comments(text, &comments, &[0..text.len()], &mut cache).is_empty());
+    }
+
+    #[test]
+    fn byte_order_mark_stays() {
+        let text = "\u{feff}// let x = f();\npub fn a() {}\n";
+        let ctx = crate::analysis::FileContext::for_path("/p/src/lib.rs");
+        let analysis = crate::analysis::analyze(text, &ctx);
+        let found: Vec<&Finding> = analysis.active().filter(|f| f.rule == META.id).collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].range, 3..18);
+        let fix = found[0].fix.as_ref().map(|f| f.edits[0].range.clone());
+        assert_eq!(fix, Some(3..19));
+    }
+
+    #[test]
     fn ranges() {
         let r = disjoint(&[5..10, 0..3, 6..20]);
         assert_eq!(r, vec![0..3, 5..20]);
