@@ -10,6 +10,10 @@
 //!   read (file role, crate facts, configuration, the module's imports and type
 //!   aliases, the file's routes, the enclosing `mod`/`impl` headers).
 //!
+//! Comments never reach syn, so `commented-out-code` runs over the segmenter's
+//! comments once per file, with its own cache keyed by the text of each comment
+//! block, before suppressions are applied.
+//!
 //! Findings are stored relative to their item and shifted into place, so an edit
 //! that moves an item does not re-check it. The result is by construction what a
 //! fresh [`Analyzer`] would compute for the same text; a property test holds the
@@ -27,7 +31,8 @@ use crate::crate_facts::CrateFacts;
 use crate::hash::{combine, hash_bytes, Hasher64};
 use crate::imports::ImportMap;
 use crate::project::FileRole;
-use crate::rule::Finding;
+use crate::rule::{Finding, Severity};
+use crate::rules::maintainability::commented_out_code;
 use crate::segment::{self, ContainerKind, Segment, SegmentKind};
 use crate::suppress::{self, Date};
 use crate::walk::{
@@ -155,6 +160,8 @@ struct Leaf {
 
 struct Header {
     range: Range<usize>,
+    /// Where the container ends (after its closing `}` when it has one).
+    end: usize,
     kind: ContainerKind,
     parent: Option<usize>,
     /// For a `mod` header, the module it opens.
@@ -209,6 +216,7 @@ fn flatten(
                 };
                 flat.headers.push(Header {
                     range: c.header.clone(),
+                    end: seg.range.end.max(c.close.end),
                     kind: c.kind,
                     parent,
                     module: inner_module,
@@ -278,6 +286,7 @@ pub struct Analyzer {
     facts: HashMap<u64, Arc<ItemFacts>>,
     headers: HashMap<u64, Arc<HeaderFacts>>,
     checked: HashMap<u64, Checked>,
+    comment_runs: commented_out_code::RunCache,
 }
 
 impl Default for Analyzer {
@@ -287,6 +296,7 @@ impl Default for Analyzer {
             facts: HashMap::new(),
             headers: HashMap::new(),
             checked: HashMap::new(),
+            comment_runs: commented_out_code::RunCache::default(),
         }
     }
 }
@@ -506,6 +516,19 @@ impl Analyzer {
             .collect();
         let mut blocked = unparsed.clone();
         blocked.extend(too_deep.iter().cloned());
+        if wants_comment_check(&info, ctx) {
+            // Comments in test code and in items that do not parse are left alone.
+            // Offsets here are into the text without its BOM, like the segments'.
+            let mut skip = test_regions(text, &flat, &scopes, &header_facts);
+            skip.extend(blocked.iter().map(|b| b.start - bom..b.end - bom));
+            let found = commented_out_code::find_in_comments(
+                text,
+                &seg.comments,
+                &skip,
+                &mut self.comment_runs,
+            );
+            findings.extend(found.into_iter().map(|f| f.shifted(bom)));
+        }
         let mut findings = suppress::apply(full_text, &comments, findings, &blocked, ctx);
         findings.sort_by(|a, b| {
             (a.range.start, a.range.end, &a.rule, &a.message).cmp(&(
@@ -531,6 +554,61 @@ impl Analyzer {
             stats,
         }
     }
+}
+
+/// Whether `commented-out-code` runs on this file: it is not off here, and the file
+/// is not test code, an example or a build script.
+fn wants_comment_check(info: &FileInfo<'_>, ctx: &FileContext) -> bool {
+    let off = matches!(
+        ctx.config
+            .severity_for(commented_out_code::META.id, &ctx.path),
+        Some(Severity::Off)
+    );
+    !off && !info.test_file && !matches!(info.role, FileRole::Example | FileRole::BuildScript)
+}
+
+/// Ranges of test code inside a file: items in test scopes or
+/// with a test attribute, and whole `#[cfg(test)]` modules.
+fn test_regions(
+    text: &str,
+    flat: &Flat,
+    scopes: &[(Scope, bool)],
+    header_facts: &[Arc<HeaderFacts>],
+) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (leaf, (scope, _)) in flat.leaves.iter().zip(scopes) {
+        if scope.in_test || has_test_attr(&text[leaf.range.clone()]) {
+            out.push(leaf.range.clone());
+        }
+    }
+    for (h, header) in flat.headers.iter().enumerate() {
+        if scope_of(Some(h), &flat.headers, header_facts).0.in_test {
+            out.push(header.range.start..header.end);
+        }
+    }
+    out
+}
+
+/// The item's outer attributes include a test marker (`#[test]`, `#[tokio::test]`,
+/// `#[cfg(test)]`). Errs towards yes: any attribute mentioning `test` counts.
+fn has_test_attr(item: &str) -> bool {
+    use crate::lex::{Lexer, TokenKind};
+    let bytes = item.as_bytes();
+    let mut depth = 0usize;
+    for tok in Lexer::new(item) {
+        if tok.kind.is_comment() {
+            continue;
+        }
+        match tok.kind {
+            TokenKind::Punct(b'#') if depth == 0 => {}
+            TokenKind::Punct(b'[') => depth += 1,
+            TokenKind::Punct(b']') => depth = depth.saturating_sub(1),
+            TokenKind::Ident if depth > 0 && &bytes[tok.start..tok.end] == b"test" => return true,
+            _ if depth > 0 => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Run `f` on a fresh thread with [`STACK_SIZE`] of stack and return its result.

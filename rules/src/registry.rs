@@ -23,14 +23,16 @@ static ALL: &[&dyn Rule] = &[
     &security::weak_password_hash::WeakPasswordHash,
     &crate::rules::observability::print_logging::PrintLogging,
     &crate::rules::observability::unstructured_log::UnstructuredLog,
-    &crate::rules::correctness::client_per_request::ClientPerRequest,
-    &crate::rules::correctness::permissive_cors::PermissiveCors,
     &crate::rules::correctness::local_time::LocalTime,
     &crate::rules::correctness::wall_clock_duration::WallClockDuration,
     &crate::rules::correctness::uuid_v4_id::UuidV4Id,
+    &crate::rules::correctness::client_per_request::ClientPerRequest,
+    &crate::rules::correctness::permissive_cors::PermissiveCors,
     &crate::rules::correctness::error_source_discarded::ErrorSourceDiscarded,
     &crate::rules::maintainability::untyped_public_error::UntypedPublicError,
     &crate::rules::maintainability::glob_import::GlobImport,
+    &crate::rules::maintainability::commented_out_code::CommentedOutCode,
+    &crate::rules::maintainability::hardcoded_config::HardcodedConfig,
     &suppression::unused_suppression::UnusedSuppression,
     &suppression::suppression_without_reason::SuppressionWithoutReason,
 ];
@@ -43,15 +45,21 @@ pub fn all() -> &'static [&'static dyn Rule] {
     ALL
 }
 
-/// Rules that take part in the syntax walk (the suppression rules work on comments).
+/// Rules that take part in the syntax walk. The suppression rules and
+/// `commented-out-code` work on comments, which the syntax tree does not have.
 pub(crate) fn walk_rules() -> &'static [&'static dyn Rule] {
     static WALK: std::sync::OnceLock<Vec<&'static dyn Rule>> = std::sync::OnceLock::new();
     WALK.get_or_init(|| {
         ALL.iter()
             .copied()
-            .filter(|r| r.meta().category != crate::rule::Category::Suppression)
+            .filter(|r| !works_on_comments(r.meta()))
             .collect()
     })
+}
+
+fn works_on_comments(meta: &RuleMeta) -> bool {
+    meta.category == crate::rule::Category::Suppression
+        || meta.id == crate::rules::maintainability::commented_out_code::META.id
 }
 
 /// Metadata of a rule by id (following redirects).
@@ -88,9 +96,7 @@ mod tests {
 
     #[test]
     fn walk_rules_excludes_comment_rules() {
-        assert!(walk_rules()
-            .iter()
-            .all(|r| r.meta().category != crate::rule::Category::Suppression));
-        assert_eq!(walk_rules().len() + 2, all().len());
+        assert!(walk_rules().iter().all(|r| !works_on_comments(r.meta())));
+        assert_eq!(walk_rules().len() + 3, all().len());
     }
 }

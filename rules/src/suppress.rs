@@ -1,7 +1,7 @@
 //! Inline suppressions: `// precept:allow(rule-id): reason`.
 //!
 //! A suppression on its own line silences the named rules on the next line of code
-//! (other comment lines in between are skipped); at the end of a line it silences
+//! and on the comment lines in between; at the end of a line it silences
 //! that line. `// precept:allow-file(rule-id): reason` silences a rule for the
 //! whole file. An optional `until=YYYY-MM-DD` makes a suppression lapse. The reason
 //! is required: suppressions without one still work but are reported, and so are
@@ -87,6 +87,14 @@ impl Suppression {
     /// not parse never expires (it is reported as malformed instead).
     pub fn expired(&self, today: Date) -> bool {
         matches!(self.until, Some(Ok(d)) if d < today)
+    }
+
+    /// Whether a line suppression applies to findings starting on `line`: its
+    /// target line, and for one on its own line also the comment lines between it
+    /// and its target (where comment-based findings such as commented-out code
+    /// start).
+    fn covers(&self, line: usize) -> bool {
+        line == self.target_line || (!self.trailing && self.line < line && line < self.target_line)
     }
 }
 
@@ -222,7 +230,7 @@ pub fn apply(
             if s.expired(ctx.today) {
                 continue;
             }
-            if !s.file_level && s.target_line != line {
+            if !s.file_level && !s.covers(line) {
                 continue;
             }
             if let Some(ri) = s.rules.iter().position(|r| *r == f.rule) {

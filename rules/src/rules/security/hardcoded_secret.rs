@@ -334,7 +334,7 @@ fn is_hash(v: &str) -> bool {
 }
 
 /// Shape (b): what kind of credential `v` contains, if any.
-fn credential_shape(v: &str) -> Option<String> {
+pub(crate) fn credential_shape(v: &str) -> Option<String> {
     if is_documentation_example(v) {
         return None;
     }
