@@ -14,33 +14,20 @@ vim.opt.runtimepath:prepend(vim.fn.fnamemodify(here, ":h"))
 vim.opt.swapfile = false
 vim.opt.shadafile = "NONE"
 
+local support = dofile(here .. "/support.lua")
 local bin = os.getenv("PRECEPT_BIN")
 require("precept").setup({ cmd = { bin or "precept", "server" } })
 
-local TIMEOUT = tonumber(os.getenv("PRECEPT_TEST_TIMEOUT_MS") or "") or 15000
+local TIMEOUT = support.TIMEOUT
+local log = support.logger("nvim baseline")
+local wait_for = support.waiter(log)
+local precept_diagnostics = support.precept_diagnostics
 local NEW_CODE = {
   "",
   "pub fn audit_client() -> reqwest::Client {",
   "    reqwest::Client::new()",
   "}",
 }
-
-local function log(message)
-  io.stderr:write("[nvim baseline] " .. message .. "\n")
-end
-
-local function wait_for(what, predicate)
-  if not vim.wait(TIMEOUT, predicate, 20) then
-    error(("timed out after %d ms waiting for %s"):format(TIMEOUT, what), 0)
-  end
-  log("ok: " .. what)
-end
-
-local function precept_diagnostics(buf)
-  return vim.tbl_filter(function(d)
-    return d.source == "precept"
-  end, vim.diagnostic.get(buf))
-end
 
 local function describe(diags)
   local parts = {}
@@ -83,18 +70,4 @@ local function run()
   log("ok: after a line shift the baselined findings stay hidden")
 end
 
-vim.api.nvim_create_autocmd("VimEnter", {
-  once = true,
-  callback = function()
-    vim.schedule(function()
-      local ok, err = pcall(run)
-      if ok then
-        log("PASS")
-        vim.cmd("qall!")
-      else
-        log("FAIL: " .. tostring(err))
-        vim.cmd("cquit!")
-      end
-    end)
-  end,
-})
+support.run_on_enter(run, log)

@@ -13,6 +13,7 @@ vim.opt.runtimepath:prepend(vim.fn.fnamemodify(here, ":h"))
 vim.opt.swapfile = false
 vim.opt.shadafile = "NONE"
 
+local support = dofile(here .. "/support.lua")
 local bin = os.getenv("PRECEPT_BIN")
 -- PRECEPT_NVIM_API=start runs the 0.8-0.10 code path (vim.lsp.start) on a newer Neovim.
 local api = os.getenv("PRECEPT_NVIM_API")
@@ -23,22 +24,13 @@ require("precept").setup({ cmd = { bin or "precept", "server" }, _api = api })
 
 local FIX = "Add a 30 s timeout"
 local INSERTED = ".timeout(Duration::from_secs(30))"
-local TIMEOUT = tonumber(os.getenv("PRECEPT_TEST_TIMEOUT_MS") or "") or 15000
 
 local v = vim.version()
 local version = ("%d.%d.%d"):format(v.major, v.minor, v.patch)
 
-local function log(message)
-  io.stderr:write("[nvim " .. version .. (api and (", " .. api) or "") .. "] " .. message .. "\n")
-end
-
-local function wait_for(what, predicate)
-  local ok = vim.wait(TIMEOUT, predicate, 20)
-  if not ok then
-    error(("timed out after %d ms waiting for %s"):format(TIMEOUT, what), 0)
-  end
-  log("ok: " .. what)
-end
+local log = support.logger("nvim " .. version .. (api and (", " .. api) or ""))
+local wait_for = support.waiter(log)
+local precept_diagnostics = support.precept_diagnostics
 
 local function precept_client(buf)
   local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = buf, name = "precept" })
@@ -48,12 +40,6 @@ local function precept_client(buf)
       return client
     end
   end
-end
-
-local function precept_diagnostics(buf)
-  return vim.tbl_filter(function(d)
-    return d.source == "precept"
-  end, vim.diagnostic.get(buf))
 end
 
 local function finding_on_line(buf, lnum, code)
@@ -164,18 +150,4 @@ local function run()
   end)
 end
 
-vim.api.nvim_create_autocmd("VimEnter", {
-  once = true,
-  callback = function()
-    vim.schedule(function()
-      local ok, err = pcall(run)
-      if ok then
-        log("PASS")
-        vim.cmd("qall!")
-      else
-        log("FAIL: " .. tostring(err))
-        vim.cmd("cquit!")
-      end
-    end)
-  end,
-})
+support.run_on_enter(run, log)

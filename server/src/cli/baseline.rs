@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 use precept_rules::analysis::{Analyzer, STACK_SIZE};
 use precept_rules::baseline::{self, Baseline, Entry};
@@ -37,25 +37,11 @@ enum Recorded {
 }
 
 pub fn run(args: BaselineArgs) -> anyhow::Result<ExitCode> {
-    let mut resolver = Resolver::new();
-    if let Some(path) = &args.config {
-        resolver
-            .set_explicit_config(path)
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-    }
+    let mut resolver = super::check::resolver(args.config.as_deref())?;
     // Record everything that is there today, whatever an older baseline hides.
     resolver.set_ignore_baseline(true);
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let roots = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    for root in &roots {
-        if !root.exists() {
-            bail!("{}: no such file or directory", root.display());
-        }
-    }
+    let roots = super::check::roots(&args.paths)?;
     let configured = resolver
         .config_for_dir(&cwd)
         .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?

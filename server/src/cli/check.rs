@@ -117,12 +117,7 @@ struct Skipped {
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let mut resolver = Resolver::new();
-    if let Some(path) = &args.config {
-        resolver
-            .set_explicit_config(path)
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-    }
+    let mut resolver = resolver(args.config.as_deref())?;
     resolver.set_severity_overrides(rule_selection(&args.select, &args.ignore)?);
     resolver.set_ignore_baseline(args.no_baseline);
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -131,16 +126,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         return run_stdin(&args, &resolver, &cwd, stdin_path);
     }
 
-    let roots = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    for root in &roots {
-        if !root.exists() {
-            bail!("{}: no such file or directory", root.display());
-        }
-    }
+    let roots = roots(&args.paths)?;
     let files = collect_files(&roots, &resolver)?;
 
     let cache = if args.no_cache || args.fix {
@@ -252,6 +238,31 @@ fn emit(
         }
         None => write_stdout(&text),
     }
+}
+
+/// A resolver that reads from disk, with `--config FILE` in force when given.
+pub(super) fn resolver(config: Option<&Path>) -> anyhow::Result<Resolver> {
+    let mut resolver = Resolver::new();
+    if let Some(path) = config {
+        resolver
+            .set_explicit_config(path)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    }
+    Ok(resolver)
+}
+
+/// The paths a command walks: those given, each of which must exist, or the
+/// current directory.
+pub(super) fn roots(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    if paths.is_empty() {
+        return Ok(vec![PathBuf::from(".")]);
+    }
+    for root in paths {
+        if !root.exists() {
+            bail!("{}: no such file or directory", root.display());
+        }
+    }
+    Ok(paths.to_vec())
 }
 
 /// `--select` and `--ignore` as per-rule levels laid over the configuration.

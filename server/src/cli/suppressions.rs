@@ -6,12 +6,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 use precept_rules::registry;
 use precept_rules::source::LineIndex;
 use precept_rules::suppress::{self, Date, Suppression};
-use precept_rules::workspace::{absolute, Resolver};
+use precept_rules::workspace::absolute;
 use serde::Serialize;
 
 use super::check::{collect_files, display_path, is_generated, read_source};
@@ -96,23 +96,9 @@ struct Document<'a> {
 }
 
 pub fn run(args: SuppressionsArgs) -> anyhow::Result<ExitCode> {
-    let mut resolver = Resolver::new();
-    if let Some(path) = &args.config {
-        resolver
-            .set_explicit_config(path)
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-    }
+    let resolver = super::check::resolver(args.config.as_deref())?;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let roots = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    for root in &roots {
-        if !root.exists() {
-            bail!("{}: no such file or directory", root.display());
-        }
-    }
+    let roots = super::check::roots(&args.paths)?;
     let today = resolver.today();
     let mut entries = Vec::new();
     for path in collect_files(&roots, &resolver)? {
