@@ -10,7 +10,9 @@
 //! displaying.
 //!
 //! Not flagged: test code, examples and build scripts, and look-alike types that do
-//! not resolve to chrono or time.
+//! not resolve to chrono or time. Nor is a reading that is only compared with
+//! another time (`expires < Local::now()`, `expires > Local::now() + TERM`): two
+//! date-times compare as instants, so the zone cannot change the answer.
 //!
 //! ## Example
 //! ```rust
@@ -66,6 +68,9 @@ impl Rule for LocalTime {
         let Some(path) = cx.resolve_call(call) else {
             return;
         };
+        if only_compared(cx) {
+            return;
+        }
         let chrono_local = |method: &str| {
             path.is(&["chrono", "Local", method]) || path.is(&["chrono", "offset", "Local", method])
         };
@@ -89,6 +94,28 @@ impl Rule for LocalTime {
             );
         }
     }
+}
+
+/// The current expression is an operand of a comparison, possibly through `+`/`-`
+/// (a date-time shifted by a span is still compared as an instant).
+fn only_compared(cx: &Cx<'_, '_>) -> bool {
+    for ancestor in cx.ancestors() {
+        match ancestor {
+            syn::Expr::Paren(_) | syn::Expr::Group(_) => {}
+            syn::Expr::Binary(b) => match b.op {
+                syn::BinOp::Add(_) | syn::BinOp::Sub(_) => {}
+                syn::BinOp::Lt(_)
+                | syn::BinOp::Le(_)
+                | syn::BinOp::Gt(_)
+                | syn::BinOp::Ge(_)
+                | syn::BinOp::Eq(_)
+                | syn::BinOp::Ne(_) => return true,
+                _ => return false,
+            },
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Replace the path before `::now` with `Utc` (when imported from chrono) or

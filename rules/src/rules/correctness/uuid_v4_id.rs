@@ -10,8 +10,12 @@
 //! as unique.
 //!
 //! Not flagged: test code, examples and build scripts, and `new_v4` on types that do
-//! not resolve to `uuid::Uuid`. Keep v4 for values that must not reveal when they
-//! were made (password-reset tokens, for instance) and suppress the finding there
+//! not resolve to `uuid::Uuid`. Nor is a value that is a secret rather than an id:
+//! one bound by `let` or written to a struct field whose name contains `token`,
+//! `secret`, `nonce`, `password`, `salt` or `csrf` (`let token =
+//! Uuid::new_v4().to_string();`, `verification_token: Uuid::new_v4()…`). Such
+//! values must not reveal when they were made, and a v7 UUID has fewer random
+//! bits. Keep v4 for other values of that kind too and suppress the finding there
 //! with a reason.
 //!
 //! ## Example
@@ -71,6 +75,9 @@ impl Rule for UuidV4Id {
         if !path.is(&["uuid", "Uuid", "new_v4"]) {
             return;
         }
+        if names_a_secret(cx, call) {
+            return;
+        }
         let syn::Expr::Path(p) = &*call.func else {
             return;
         };
@@ -98,4 +105,30 @@ impl Rule for UuidV4Id {
             vec![Edit::replace(method, "now_v7")],
         ));
     }
+}
+
+/// Words that make a binding or field a secret rather than an identifier.
+const SECRET_WORDS: &[&str] = &["token", "secret", "nonce", "password", "salt", "csrf"];
+
+/// The call is the start of the value of `let <name> =` or `<field>:` written on
+/// the same line, and that name contains a secret-like word.
+fn names_a_secret(cx: &Cx<'_, '_>, call: &syn::ExprCall) -> bool {
+    let start = call_range(call).start;
+    let before = cx.slice(0..start);
+    let line = before.rsplit('\n').next().unwrap_or("").trim();
+    let name = if let Some(rest) = line.strip_suffix('=') {
+        // `let token =`, `let mut token: String =`
+        let Some(binding) = rest.trim().strip_prefix("let ") else {
+            return false;
+        };
+        let binding = binding.trim_start_matches("mut ");
+        binding.split(':').next().unwrap_or("").trim()
+    } else if let Some(field) = line.strip_suffix(':') {
+        field.trim()
+    } else {
+        return false;
+    };
+    let is_ident = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let lower = name.to_lowercase();
+    is_ident && SECRET_WORDS.iter().any(|w| lower.contains(w))
 }

@@ -9,8 +9,15 @@
 //! used. Name what you import.
 //!
 //! Not flagged: `prelude::*` (preludes are designed for globbing), `use super::*;`
-//! and other imports in test modules, `use` declarations inside function bodies
-//! (such as `use Enum::*;` before a `match`), and `pub use` re-exports.
+//! and other imports in test modules, `use` declarations inside function bodies,
+//! and `pub use` re-exports. Nor are two globs whose names a reader can still
+//! find:
+//!
+//! - the variants of a type (`use Either::*;`, `use self::Color::*;`): the last
+//!   segment before `*` is written in `UpperCamelCase`, so it names an enum, and
+//!   its variants are listed in one place;
+//! - `use super::*;` in an inline private module (`mod imp { use super::*; … }`):
+//!   the names come from the enclosing code of the same file.
 //!
 //! ## Example
 //! ```rust
@@ -67,6 +74,9 @@ impl Rule for GlobImport {
         let Some(glob) = first_glob(&u.tree, &mut prefix) else {
             return;
         };
+        if glob == "super::*" && cx.scope.in_private_mod {
+            return;
+        }
         out.report(
             node_range(u),
             format!("glob import `{glob}` hides where names come from; import them by name"),
@@ -85,7 +95,11 @@ fn first_glob(tree: &syn::UseTree, prefix: &mut Vec<String>) -> Option<String> {
         }
         syn::UseTree::Group(g) => g.items.iter().find_map(|t| first_glob(t, prefix)),
         syn::UseTree::Glob(_) => {
-            if prefix.last().is_some_and(|last| last == "prelude") {
+            let variants = prefix
+                .last()
+                .and_then(|last| last.chars().next())
+                .is_some_and(char::is_uppercase);
+            if variants || prefix.last().is_some_and(|last| last == "prelude") {
                 None
             } else {
                 let mut path = prefix.join("::");

@@ -10,10 +10,21 @@
 //!
 //! Modules of a crate that builds only a binary (a `src/main.rs` and no library
 //! target) count as part of that binary. A binary without a logging dependency is
-//! left alone: its printed text is its user interface. So is a function that
-//! flushes stdout or stderr: it talks to a terminal on purpose (a prompt, a
-//! progress line). Build scripts talk to Cargo through `println!("cargo:…")`, so
-//! only their `dbg!` calls are flagged.
+//! left alone: its printed text is its user interface. So is the binary of a
+//! command-line program, meaning a crate that depends on an argument parser
+//! (`clap`, `structopt`, `argh`, `pico-args`, `lexopt`, `bpaf`, `gumdrop`): its
+//! subcommands print their results and errors for the person who ran them. So is a
+//! function that flushes stdout or stderr: it talks to a terminal on purpose (a
+//! prompt, a progress line). Build scripts talk to Cargo through
+//! `println!("cargo:…")`, so only their `dbg!` calls are flagged.
+//!
+//! ## Levels
+//! A print macro is a `warning` where the text can only be a log record: in a
+//! request handler, a gRPC service method or the body of a spawned task or thread.
+//! Everywhere else it is reported at `info`. Outside those places, printed text is
+//! as often a library's or a tool's terminal output (a table, a prompt, a start-up
+//! banner) as a log line, and without types the two look the same. `dbg!` is
+//! always a `warning`.
 //!
 //! `#[allow(clippy::print_stdout)]`, `#[allow(clippy::print_stderr)]` and
 //! `#[allow(clippy::dbg_macro)]` silence the matching macros.
@@ -59,7 +70,7 @@ use syn::visit::{self, Visit};
 use crate::project::FileRole;
 use crate::rule::{Applicability, Category, Edit, Fix, FixAvailability, Level, RuleMeta};
 use crate::rules::util::{mac_range, node_range};
-use crate::walk::{Cx, Rule, Sink};
+use crate::walk::{lower, BoundaryKind, Cx, Rule, Sink};
 
 pub struct PrintLogging;
 
@@ -114,6 +125,25 @@ fn logger(cx: &Cx<'_, '_>) -> Option<String> {
         .map(|(key, _)| key.replace('-', "_"))
 }
 
+/// Argument-parser crates: a binary that depends on one is a command-line program.
+const ARG_PARSERS: &[&str] = &[
+    "clap",
+    "structopt",
+    "argh",
+    "pico-args",
+    "lexopt",
+    "bpaf",
+    "gumdrop",
+];
+
+/// The crate parses command-line arguments, so its binary's output is its interface.
+fn parses_arguments(cx: &Cx<'_, '_>) -> bool {
+    let facts = cx.file.crate_facts;
+    ARG_PARSERS
+        .iter()
+        .any(|p| facts.dep_by_package(p).is_some())
+}
+
 fn check_print(cx: &Cx<'_, '_>, mac: &syn::Macro, name: &str, out: &mut Sink<'_>) {
     if cx.skip_by_default() {
         return;
@@ -134,7 +164,7 @@ fn check_print(cx: &Cx<'_, '_>, mac: &syn::Macro, name: &str, out: &mut Sink<'_>
         FileRole::Lib | FileRole::Other => facts.has_main && !facts.has_lib,
         FileRole::Test | FileRole::Example | FileRole::BuildScript => return,
     };
-    if binary && (logger.is_none() || cx.in_main()) {
+    if binary && (logger.is_none() || cx.in_main() || parses_arguments(cx)) {
         return;
     }
     if cx.fn_body().is_some_and(flushes_terminal) {
@@ -153,6 +183,14 @@ fn check_print(cx: &Cx<'_, '_>, mac: &syn::Macro, name: &str, out: &mut Sink<'_>
         mac_range(mac),
         format!("`{name}!` writes unstructured text to {stream}; {advice}"),
     );
+    // Only where the text cannot be anyone's terminal output is it a warning.
+    let serving = matches!(
+        cx.boundary(),
+        Some(BoundaryKind::Handler | BoundaryKind::RpcMethod | BoundaryKind::SpawnedTask)
+    );
+    if !serving {
+        lower(finding, Level::Info);
+    }
     let level = match name {
         "println" => "info",
         "eprintln" => "error",
