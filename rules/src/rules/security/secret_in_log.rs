@@ -46,7 +46,7 @@
 //! stops recording those arguments. Logging macros have no fix: what to log instead
 //! is the author's decision.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 
 use crate::rule::{Applicability, Category, Edit, Fix, FixAvailability, Level, RuleMeta};
 use crate::rules::secrets::is_secret_like_with;
@@ -164,47 +164,19 @@ fn log_macro(cx: &Cx<'_, '_>, mac: &syn::Macro) -> Option<Kind> {
     }
 }
 
-/// The macro's arguments split at top-level commas, with tracing field names
-/// (`password = `), sigils (`%`, `?`) and `target:`-style keys removed.
+/// The macro's arguments split at top-level commas; for `tracing` and `log`, with
+/// field names (`password = `), sigils (`%`, `?`), `target:`-style keys and field
+/// sets removed, as the walker reads them.
 fn split_args(tokens: TokenStream, kind: Kind) -> Vec<TokenStream> {
-    let mut out = Vec::new();
-    let mut piece: Vec<TokenTree> = Vec::new();
-    let mut flush = |piece: &mut Vec<TokenTree>| {
-        let mut p = std::mem::take(piece);
-        if kind == Kind::Log {
-            if let [TokenTree::Ident(_), TokenTree::Punct(c), rest @ ..] = p.as_slice() {
-                let path_sep =
-                    matches!(rest.first(), Some(TokenTree::Punct(q)) if q.as_char() == ':');
-                if c.as_char() == ':' && !path_sep {
-                    p.drain(..2);
-                }
-            }
-            if let Some(eq) = crate::walk::field_assignment(&p) {
-                p.drain(..=eq);
-            }
-            if let Some(TokenTree::Punct(s)) = p.first() {
-                if s.as_char() == '%' || s.as_char() == '?' {
-                    p.remove(0);
-                }
-            }
-            if let [TokenTree::Group(g)] = p.as_slice() {
-                if g.delimiter() == Delimiter::Brace {
-                    p.clear();
-                }
-            }
-        }
-        if !p.is_empty() {
-            out.push(p.into_iter().collect());
-        }
-    };
-    for tt in tokens {
-        match &tt {
-            TokenTree::Punct(p) if p.as_char() == ',' => flush(&mut piece),
-            _ => piece.push(tt),
-        }
-    }
-    flush(&mut piece);
-    out
+    crate::walk::log_args(tokens)
+        .into_iter()
+        .map(|arg| match kind {
+            Kind::Log => arg.value,
+            Kind::Print => arg.tokens,
+        })
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| piece.into_iter().collect())
+        .collect()
 }
 
 /// Identifiers captured inline by a format string (`"{password}"`, `"{token:?}"`).
