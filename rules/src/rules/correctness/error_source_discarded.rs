@@ -33,7 +33,11 @@
 //!     only reports poisoning);
 //!   - a timeout (`timeout(..)`, `.timeout(..)`), a semaphore permit
 //!     (`acquire*`), `OnceCell::set(x)`, `.downcast()`, `T::try_unwrap(..)`;
-//!   - `std::env::var(..)`: the variable is missing or not Unicode.
+//!   - `std::env::var(..)`: the variable is missing or not Unicode;
+//!   - a URL setter (`.set_scheme(..)`, `.set_host(..)`, …), whose error is `()`;
+//!     `.strip_prefix(..)`, whose error says only that the prefix was not there;
+//!     an AEAD `.encrypt(nonce, data)` or `.decrypt(nonce, data)`, whose error
+//!     is opaque on purpose.
 //!
 //!   Some of these names are shared with calls whose errors do carry a cause (a
 //!   pool's `acquire()`, a sink's `send(x)`); without types they cannot be told
@@ -313,7 +317,16 @@ fn cause_free_method(name: &str, args: usize) -> bool {
         ),
         1 => matches!(
             name,
-            "send"
+            // `url::Url`'s setters fail with `()`; `Path::strip_prefix`'s error
+            // carries nothing; AEAD ciphers fail with an opaque error on purpose.
+            "set_scheme"
+                | "set_host"
+                | "set_port"
+                | "set_username"
+                | "set_password"
+                | "strip_prefix"
+                | "strip_suffix"
+                | "send"
                 | "try_send"
                 | "blocking_send"
                 | "send_async"
@@ -324,6 +337,10 @@ fn cause_free_method(name: &str, args: usize) -> bool {
                 | "acquire_many_owned"
                 | "try_acquire_many"
                 | "try_acquire_many_owned"
+        ),
+        2 => matches!(
+            name,
+            "encrypt" | "decrypt" | "encrypt_in_place" | "decrypt_in_place"
         ),
         _ => false,
     }
