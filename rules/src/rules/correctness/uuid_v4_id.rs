@@ -15,8 +15,9 @@
 //! `secret`, `nonce`, `password`, `salt` or `csrf` (`let token =
 //! Uuid::new_v4().to_string();`, `verification_token: Uuid::new_v4()…`). Such
 //! values must not reveal when they were made, and a v7 UUID has fewer random
-//! bits. Keep v4 for other values of that kind too and suppress the finding there
-//! with a reason.
+//! bits. Nor is `new_v4` inside a function whose name asks for v4 (`fn uuid_v4()`).
+//! Keep v4 for other values of that kind too and suppress the finding there with
+//! a reason.
 //!
 //! ## Example
 //! ```rust
@@ -75,7 +76,7 @@ impl Rule for UuidV4Id {
         if !path.is(&["uuid", "Uuid", "new_v4"]) {
             return;
         }
-        if names_a_secret(cx, call) {
+        if names_a_secret(cx, call) || asks_for_v4(cx) {
             return;
         }
         let syn::Expr::Path(p) = &*call.func else {
@@ -105,6 +106,18 @@ impl Rule for UuidV4Id {
             vec![Edit::replace(method, "now_v7")],
         ));
     }
+}
+
+/// A function whose name says it makes version 4 ids (`fn uuid_v4()`,
+/// `fn random_v4_id()`) wants exactly that.
+fn asks_for_v4(cx: &Cx<'_, '_>) -> bool {
+    cx.enclosing_fn().is_some_and(|sig| {
+        sig.ident
+            .to_string()
+            .to_ascii_lowercase()
+            .split('_')
+            .any(|word| word == "v4")
+    })
 }
 
 /// Words that make a binding or field a secret rather than an identifier.
