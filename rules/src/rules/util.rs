@@ -133,6 +133,47 @@ pub fn peel(expr: &syn::Expr) -> &syn::Expr {
     }
 }
 
+/// The string literal `expr` is, looking through what [`peel`] removes, calls of
+/// the methods in `through` (`.to_string()`, `.into()`, …) and one-argument
+/// `T::from(..)` calls: any `T` when `from_types` is `None`, else only those named
+/// there (`String::from`).
+pub fn str_literal<'e>(
+    expr: &'e syn::Expr,
+    through: &[&str],
+    from_types: Option<&[&str]>,
+) -> Option<&'e syn::LitStr> {
+    match peel(expr) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s),
+        syn::Expr::MethodCall(m) if through.iter().any(|t| m.method == t) => {
+            str_literal(&m.receiver, through, from_types)
+        }
+        syn::Expr::Call(c) if c.args.len() == 1 => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let segments = &p.path.segments;
+            let is_from = segments.last().is_some_and(|s| s.ident == "from")
+                && from_types.is_none_or(|types| {
+                    segments.len() == 2
+                        && segments
+                            .first()
+                            .is_some_and(|s| types.iter().any(|t| s.ident == t))
+                });
+            if is_from {
+                c.args
+                    .first()
+                    .and_then(|a| str_literal(a, through, from_types))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Method calls of a builder chain, outermost first, and the expression the chain
 /// starts from. `.await` and `?` between calls are looked through.
 pub fn chain(expr: &syn::Expr) -> (Vec<&syn::ExprMethodCall>, &syn::Expr) {

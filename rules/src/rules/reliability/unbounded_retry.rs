@@ -130,11 +130,10 @@ fn check_loop(
     finder.visit_block(body);
     // Another way out (`else { return .. }` when the candidates run out, a
     // `break` on a condition) bounds the loop.
-    let mut exits = OtherExits {
-        label: label.as_deref(),
-        depth: 0,
+    let mut exits = Exits {
         skip: finder.success,
-        found: false,
+        macro_exits: true,
+        ..Exits::new(label.as_deref())
     };
     exits.visit_block(body);
     if finder.found && !exits.found {
@@ -298,13 +297,12 @@ fn runs_operation(expr: &syn::Expr) -> bool {
 }
 
 fn leaves(expr: &syn::Expr, label: Option<&str>) -> bool {
-    let mut f = Leaves {
-        label,
-        depth: 0,
-        found: false,
+    let mut exits = Exits {
+        try_exits: true,
+        ..Exits::new(label)
     };
-    f.visit_expr(expr);
-    f.found
+    exits.visit_expr(expr);
+    exits.found
 }
 
 /// An arm body that leaves the loop unconditionally: `break ..`/`return ..`, or a
@@ -328,28 +326,70 @@ fn block_leaves_directly(block: &syn::Block, label: Option<&str>) -> bool {
     })
 }
 
-/// `break` out of the loop being checked, `return`, or `?`. Inside a nested loop
-/// (`depth > 0`) only a `break` with our label leaves ours.
-struct Leaves<'l> {
+/// Ways out of the loop being checked: a `break` of it (inside a nested loop,
+/// `depth > 0`, only a `break` with its label), a `return`, and optionally `?` or a
+/// `return`/`break` inside a macro. Expressions and blocks in `skip` are not
+/// entered; closures, async blocks and nested items are never entered.
+struct Exits<'l> {
     label: Option<&'l str>,
     depth: usize,
+    skip: Vec<usize>,
+    /// `?` leaves the loop too.
+    try_exits: bool,
+    /// Macro bodies that mention `return` or `break` count as exits.
+    macro_exits: bool,
     found: bool,
 }
 
-impl<'ast> Visit<'ast> for Leaves<'_> {
+impl<'l> Exits<'l> {
+    fn new(label: Option<&'l str>) -> Self {
+        Exits {
+            label,
+            depth: 0,
+            skip: Vec::new(),
+            try_exits: false,
+            macro_exits: false,
+            found: false,
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Exits<'_> {
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if self.macro_exits
+            && tokens_any(m.tokens.clone(), &|name| {
+                name == "return" || name == "break"
+            })
+        {
+            self.found = true;
+        }
+    }
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if !self.skip.contains(&addr(e)) {
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        if !self.skip.contains(&addr(b)) {
+            syn::visit::visit_block(self, b);
+        }
+    }
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        let ours = match &b.label {
+        self.found |= match &b.label {
             None => self.depth == 0,
             Some(l) => self.label.is_some_and(|name| l.ident == name),
         };
-        self.found |= ours;
         syn::visit::visit_expr_break(self, b);
     }
     fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
         self.found = true;
     }
-    fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
-        self.found = true;
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        if self.try_exits {
+            self.found = true;
+        } else {
+            syn::visit::visit_expr_try(self, t);
+        }
     }
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
         self.depth += 1;
@@ -373,62 +413,6 @@ impl<'ast> Visit<'ast> for Leaves<'_> {
 
 fn addr<T>(node: &T) -> usize {
     std::ptr::from_ref(node) as usize
-}
-
-/// `break` out of the loop being checked or `return`, outside the success bodies
-/// in `skip`.
-struct OtherExits<'l> {
-    label: Option<&'l str>,
-    depth: usize,
-    skip: Vec<usize>,
-    found: bool,
-}
-
-impl<'ast> Visit<'ast> for OtherExits<'_> {
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        if tokens_any(m.tokens.clone(), &|name| {
-            name == "return" || name == "break"
-        }) {
-            self.found = true;
-        }
-    }
-    fn visit_expr(&mut self, e: &'ast syn::Expr) {
-        if !self.skip.contains(&addr(e)) {
-            syn::visit::visit_expr(self, e);
-        }
-    }
-    fn visit_block(&mut self, b: &'ast syn::Block) {
-        if !self.skip.contains(&addr(b)) {
-            syn::visit::visit_block(self, b);
-        }
-    }
-    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        self.found |= match &b.label {
-            None => self.depth == 0,
-            Some(l) => self.label.is_some_and(|name| l.ident == name),
-        };
-    }
-    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-        self.found = true;
-    }
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.depth += 1;
-        syn::visit::visit_expr_loop(self, l);
-        self.depth -= 1;
-    }
-    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-        self.depth += 1;
-        syn::visit::visit_expr_while(self, w);
-        self.depth -= 1;
-    }
-    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.depth += 1;
-        syn::visit::visit_expr_for_loop(self, l);
-        self.depth -= 1;
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// `tokio_retry::Retry::spawn(strategy, action)` (or `RetryIf`) whose strategy has

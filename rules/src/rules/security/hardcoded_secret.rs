@@ -161,7 +161,7 @@ fn is_detector_test_vector(cx: &Cx<'_, '_>) -> bool {
                 return t
                     .elems
                     .iter()
-                    .any(|e| literal(e).is_some_and(|l| is_regex(&l.value())));
+                    .any(|e| str_lit(e).is_some_and(|l| is_regex(&l.value())));
             }
             syn::Expr::Call(_)
             | syn::Expr::Array(_)
@@ -184,7 +184,7 @@ fn named(cx: &Cx<'_, '_>, name: &str, value: &syn::Expr, out: &mut Sink<'_>) {
     if cx.skip_by_default() || !is_secret_like_with(name, &["auth"]) {
         return;
     }
-    let Some(lit) = literal(value) else { return };
+    let Some(lit) = str_lit(value) else { return };
     let v = lit.value();
     if credential_shape(&v).is_some() || !looks_like_a_value(&v) {
         return;
@@ -213,43 +213,6 @@ fn is_setter(method: &str) -> bool {
     ]
     .iter()
     .any(|p| method == *p || method.starts_with(&format!("{p}_")))
-}
-
-/// The string literal an expression is, looking through `&`, `String::from(..)`,
-/// `.to_string()` and similar conversions.
-fn literal(expr: &syn::Expr) -> Option<&syn::LitStr> {
-    match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(s),
-        syn::Expr::Reference(r) => literal(&r.expr),
-        syn::Expr::Paren(p) => literal(&p.expr),
-        syn::Expr::Group(g) => literal(&g.expr),
-        syn::Expr::MethodCall(m)
-            if m.args.is_empty()
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "to_string" | "to_owned" | "into"
-                ) =>
-        {
-            literal(&m.receiver)
-        }
-        syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
-            syn::Expr::Path(p)
-                if p.path.segments.last().is_some_and(|s| s.ident == "from")
-                    && p.path.segments.len() == 2
-                    && p.path
-                        .segments
-                        .first()
-                        .is_some_and(|s| s.ident == "String" || s.ident == "SecretString") =>
-            {
-                c.args.first().and_then(literal)
-            }
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// False for the things that are not secret values even under a secret name.
@@ -481,6 +444,15 @@ fn url_with_password(v: &str) -> Option<&str> {
         return None;
     }
     Some(scheme)
+}
+
+/// The string literal an expression is, through the conversions this rule accepts.
+fn str_lit(expr: &syn::Expr) -> Option<&syn::LitStr> {
+    crate::rules::util::str_literal(
+        expr,
+        &["to_string", "to_owned", "into"],
+        Some(&["String", "SecretString"]),
+    )
 }
 
 #[cfg(test)]

@@ -177,37 +177,8 @@ fn is_client(cx: &Cx<'_, '_>, receiver: &syn::Expr) -> bool {
     }
 }
 
-/// The string literal a value is, through `&`, `.to_string()`, `String::from(..)`…
-fn literal(expr: &syn::Expr) -> Option<&syn::LitStr> {
-    match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(s),
-        syn::Expr::Reference(r) => literal(&r.expr),
-        syn::Expr::Paren(p) => literal(&p.expr),
-        syn::Expr::Group(g) => literal(&g.expr),
-        syn::Expr::Try(t) => literal(&t.expr),
-        syn::Expr::MethodCall(m)
-            if matches!(
-                m.method.to_string().as_str(),
-                "to_string" | "to_owned" | "into" | "parse" | "unwrap" | "expect"
-            ) =>
-        {
-            literal(&m.receiver)
-        }
-        syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
-            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => {
-                c.args.first().and_then(literal)
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 fn check_value(cx: &Cx<'_, '_>, value: &syn::Expr, out: &mut Sink<'_>) {
-    let Some(lit) = literal(value) else { return };
+    let Some(lit) = str_lit(value) else { return };
     let v = lit.value();
     let Some(rest) = v.strip_prefix("http://") else {
         return;
@@ -284,5 +255,14 @@ fn is_namespace_host(host: &str) -> bool {
             | "purl.org"
             | "xmlns.com"
             | "docs.oasis-open.org"
+    )
+}
+
+/// The string literal an expression is, through the conversions this rule accepts.
+fn str_lit(expr: &syn::Expr) -> Option<&syn::LitStr> {
+    crate::rules::util::str_literal(
+        expr,
+        &["to_string", "to_owned", "into", "parse", "unwrap", "expect"],
+        None,
     )
 }

@@ -59,27 +59,13 @@ impl Rule for SelectStar {
         let Some((arg, _)) = sql_call_argument(cx, expr) else {
             return;
         };
-        let Some(lit) = literal(arg) else { return };
+        let Some(lit) = str_lit(arg) else { return };
         if selects_star(&lit.value()) {
             out.report(
                 node_range(lit),
                 "query selects every column with `SELECT *`; name the columns the code uses",
             );
         }
-    }
-}
-
-/// The string literal written as the SQL argument (through `&` and `.as_str()`).
-fn literal(expr: &syn::Expr) -> Option<&syn::LitStr> {
-    match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(s),
-        syn::Expr::Reference(r) => literal(&r.expr),
-        syn::Expr::Paren(p) => literal(&p.expr),
-        syn::Expr::Group(g) => literal(&g.expr),
-        _ => None,
     }
 }
 
@@ -168,6 +154,11 @@ fn selects_star(sql: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// The string literal an expression is, through the conversions this rule accepts.
+fn str_lit(expr: &syn::Expr) -> Option<&syn::LitStr> {
+    crate::rules::util::str_literal(expr, &[], Some(&[]))
 }
 
 #[cfg(test)]
