@@ -18,7 +18,7 @@
 //! finding stays in the results with `suppressed` and `baselined` set, like a
 //! finding silenced by a comment.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -90,6 +90,8 @@ pub struct Baseline {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct FileBaseline {
     counts: HashMap<Key, usize>,
+    /// Rules with at least one entry.
+    rules: HashSet<String>,
     digest: u64,
 }
 
@@ -145,7 +147,15 @@ impl Baseline {
                     }
                 }
                 let digest = std::hash::Hasher::finish(&h);
-                (file, Arc::new(FileBaseline { counts, digest }))
+                let rules = counts.keys().map(|(rule, _, _)| rule.clone()).collect();
+                (
+                    file,
+                    Arc::new(FileBaseline {
+                        counts,
+                        rules,
+                        digest,
+                    }),
+                )
             })
             .collect();
         Ok(Baseline {
@@ -172,17 +182,10 @@ impl Baseline {
     }
 }
 
-/// `file` relative to `dir` with `/` separators, when `file` is inside `dir`.
+/// How `file` is recorded in a baseline stored in `dir`: relative, with `/`
+/// separators, `.` and `..` resolved; `None` outside `dir`.
 pub fn relative_path(dir: &Path, file: &Path) -> Option<String> {
-    let rel = file.strip_prefix(dir).ok()?;
-    let parts: Vec<String> = rel
-        .components()
-        .filter_map(|c| match c {
-            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("/"))
+    crate::project::relative_slash_path(file, dir).filter(|rel| !rel.is_empty())
 }
 
 /// Entries for the active findings of one file (`path` as it should be recorded).
@@ -228,13 +231,19 @@ pub(crate) fn apply(
     findings: &mut [Finding],
     baseline: &FileBaseline,
 ) -> usize {
-    let mut left = baseline.counts.clone();
+    // Entries consumed so far; findings of rules with no entries cost nothing.
+    let mut used: HashMap<Key, usize> = HashMap::new();
     let mut hidden = 0;
-    for f in findings.iter_mut().filter(|f| !f.suppressed) {
+    for f in findings.iter_mut() {
+        if f.suppressed || !baseline.rules.contains(&f.rule) {
+            continue;
+        }
         let (item, snippet) = key_parts(text, segments, bom, f);
         let key = (f.rule.clone(), item, snippet);
-        if let Some(n) = left.get_mut(&key).filter(|n| **n > 0) {
-            *n -= 1;
+        let recorded = baseline.counts.get(&key).copied().unwrap_or(0);
+        let taken = used.entry(key).or_default();
+        if *taken < recorded {
+            *taken += 1;
             f.suppressed = true;
             f.baselined = true;
             hidden += 1;
@@ -440,6 +449,16 @@ mod tests {
             Some("src/a.rs")
         );
         assert_eq!(relative_path(dir, Path::new("/q/a.rs")), None);
+        // `..` is resolved, not dropped.
+        assert_eq!(
+            relative_path(dir, Path::new("/p/src/../lib/a.rs")).as_deref(),
+            Some("lib/a.rs")
+        );
+        assert_eq!(relative_path(dir, Path::new("/p/../q/a.rs")), None);
+        assert_eq!(
+            relative_path(Path::new("/p/src/.."), Path::new("/p/a.rs")).as_deref(),
+            Some("a.rs")
+        );
     }
 
     /// Analyse `text` as `/p/src/a.rs` with `baseline` in force; the active rules.

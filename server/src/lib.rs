@@ -2,4 +2,5 @@
 //! server ([`lsp`]). Both are thin layers over the `precept-rules` engine.
 
 pub mod cli;
+pub mod files;
 pub mod lsp;

@@ -227,10 +227,47 @@ fn a_missing_baseline_is_a_clear_error() {
 #[test]
 fn baseline_updates_only_the_paths_it_is_given() {
     let (_dir, demo) = baselined_demo();
-    let before = read(&demo.join("precept-baseline.json"));
+    // A new finding in handlers.rs, then a baseline of db.rs alone: the new
+    // finding stays reported, the other files' entries stay in force.
+    let handlers = demo.join("src/handlers.rs");
+    write(
+        &handlers,
+        &read(&handlers).replacen(
+            "    Ok(Json(order))",
+            "    let _n: i64 = id.to_string().parse().unwrap();\n    Ok(Json(order))",
+            1,
+        ),
+    );
     let run = run_in(&demo, &["baseline", "src/db.rs"], None);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(read(&demo.join("precept-baseline.json")), before);
+    assert_eq!(
+        check_json(&demo),
+        vec![("unwrap-in-boundary".to_owned(), "src/handlers.rs".to_owned())]
+    );
+
+    // A deleted file's entries are dropped the next time the baseline is written.
+    let baseline = demo.join("precept-baseline.json");
+    assert!(read(&baseline).contains("\"src/db.rs\""));
+    if let Err(e) = std::fs::remove_file(demo.join("src/db.rs")) {
+        panic!("remove: {e}");
+    }
+    let run = run_in(&demo, &["baseline", "src/clients.rs"], None);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let text = read(&baseline);
+    assert!(!text.contains("\"src/db.rs\"") && text.contains("\"src/jobs.rs\""), "{text}");
+}
+
+#[test]
+fn other_commands_work_without_the_baseline_file() {
+    let dir = demo_copy();
+    let demo = dir.path().join("demo");
+    let config = demo.join("precept.toml");
+    write(&config, &format!("baseline = \"nope.json\"\n{}", read(&config)));
+    let run = run_in(&demo, &["suppressions"], None);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = run_in(&demo, &["baseline"], None);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(demo.join("nope.json").is_file());
 }
 
 #[tokio::test]

@@ -11,8 +11,9 @@ use precept_rules::baseline::{self, Baseline, Entry};
 use precept_rules::workspace::{absolute, Resolver};
 use rayon::prelude::*;
 
-use super::check::{collect_files, display_path, is_generated, read_source};
+use super::check::{collect_files, display_path};
 use super::write_stdout;
+use crate::files::{is_generated, read_source};
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
@@ -32,7 +33,8 @@ pub struct BaselineArgs {
 
 /// What one file contributes, or why it could not.
 enum Recorded {
-    Entries(Vec<Entry>),
+    /// The file as the baseline names it, and its entries.
+    Entries(String, Vec<Entry>),
     Skipped(String),
 }
 
@@ -70,9 +72,9 @@ pub fn run(args: BaselineArgs) -> anyhow::Result<ExitCode> {
     let mut recorded_files = HashSet::new();
     for (file, result) in results {
         match result {
-            Recorded::Entries(found) => {
+            Recorded::Entries(rel, found) => {
                 entries.extend(found);
-                recorded_files.insert(file);
+                recorded_files.insert(rel);
             }
             Recorded::Skipped(reason) => {
                 super::warn(format_args!(
@@ -123,10 +125,11 @@ fn record(file: &Path, dir: &Path, resolver: &Resolver) -> Recorded {
         Err(reason) => return Recorded::Skipped(reason),
     };
     if is_generated(&text) {
-        return Recorded::Entries(Vec::new());
+        return Recorded::Entries(rel, Vec::new());
     }
     let analysis = Analyzer::new().analyze(&text, &ctx);
-    Recorded::Entries(baseline::entries(&text, &analysis.findings, &rel))
+    let entries = baseline::entries(&text, &analysis.findings, &rel);
+    Recorded::Entries(rel, entries)
 }
 
 /// Entries of an existing baseline at `output` for files this run did not record
@@ -134,7 +137,7 @@ fn record(file: &Path, dir: &Path, resolver: &Resolver) -> Recorded {
 fn kept_entries(
     output: &Path,
     dir: &Path,
-    recorded: &HashSet<PathBuf>,
+    recorded: &HashSet<String>,
 ) -> anyhow::Result<Vec<Entry>> {
     let text = match std::fs::read_to_string(output) {
         Ok(text) => text,
@@ -145,10 +148,7 @@ fn kept_entries(
         .map_err(|e| anyhow::anyhow!("{e}; remove the file or pass --output to write a new one"))?;
     let keep: HashSet<String> = old
         .files()
-        .filter(|rel| {
-            let file = dir.join(rel);
-            !recorded.contains(&file) && file.is_file()
-        })
+        .filter(|rel| !recorded.contains(*rel) && dir.join(rel).is_file())
         .map(str::to_owned)
         .collect();
     Ok(old

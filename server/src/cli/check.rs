@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use super::cache::DiskCache;
 use super::output::{self, FileReport, Format, RenderOptions};
 use super::{parse_level, write_stdout};
+use crate::files::{self, is_generated, read_source};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -128,6 +129,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
     let roots = roots(&args.paths)?;
     let files = collect_files(&roots, &resolver)?;
+    // A baseline that cannot be read would silently report everything: stop.
+    for file in &files {
+        let config = resolver
+            .config_for(&precept_rules::workspace::absolute(file))
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        resolver.baseline_for(&config)?;
+    }
 
     let cache = if args.no_cache || args.fix {
         None
@@ -290,64 +298,16 @@ fn rule_selection(
     Ok(out)
 }
 
-/// Rust files under the roots, honouring .gitignore and config excludes. Files
-/// named explicitly are always included.
+/// [`files::collect_files`] for a command: walk problems are notices, an invalid
+/// configuration ends the run.
 pub(super) fn collect_files(
     roots: &[PathBuf],
     resolver: &Resolver,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for root in roots {
-        if root.is_file() {
-            let config = resolver
-                .config_for(&precept_rules::workspace::absolute(root))
-                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-            resolver.baseline_for(&config)?;
-            files.push(root.clone());
-            continue;
-        }
-        // A file is skipped when the configuration of the directory being walked,
-        // or its own, excludes it: `precept check .` leaves out what the root
-        // config excludes even where a nested config does not.
-        let root_config = resolver
-            .config_for_dir(&precept_rules::workspace::absolute(root))
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(true)
-            .git_ignore(true)
-            .git_global(false)
-            .require_git(false)
-            .filter_entry(|e| e.file_name() != "target" && e.file_name() != ".precept_cache")
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    super::warn(format_args!("{e}; skipped"));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            if !entry.file_type().is_some_and(|t| t.is_file())
-                || path.extension().is_none_or(|e| e != "rs")
-            {
-                continue;
-            }
-            let abs = precept_rules::workspace::absolute(path);
-            let config = resolver
-                .config_for(&abs)
-                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-            if config.is_excluded(&abs) || root_config.is_excluded(&abs) {
-                continue;
-            }
-            // A baseline that cannot be read would silently report everything: stop.
-            resolver.baseline_for(&config)?;
-            files.push(path.to_path_buf());
-        }
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
+    files::collect_files(roots, resolver, &mut |problem| {
+        super::warn(format_args!("{problem}; skipped"))
+    })
+    .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
 }
 
 /// A path for display: relative to the current directory when inside it, with `/`.
@@ -356,26 +316,6 @@ pub(super) fn display_path(path: &Path, cwd: &Path) -> String {
     let shown = abs.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(abs);
     let s = shown.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
-}
-
-pub(super) fn is_generated(text: &str) -> bool {
-    text.lines()
-        .take(10)
-        .any(|l| l.trim_start().starts_with("//") && l.contains("@generated"))
-}
-
-/// A file's text, or why it cannot be checked: unreadable, over `limit` bytes
-/// (`max-file-size`) or not UTF-8.
-pub(super) fn read_source(path: &Path, limit: u64) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > limit {
-        return Err(format!(
-            "file is {} bytes, over the {limit}-byte limit (max-file-size)",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())
 }
 
 fn check_file(

@@ -14,9 +14,10 @@ use precept_rules::suppress::{self, Date, Suppression};
 use precept_rules::workspace::absolute;
 use serde::Serialize;
 
-use super::check::{collect_files, display_path, is_generated, read_source};
+use super::check::{collect_files, display_path};
 use super::output::line_col;
 use super::{write_stdout, ListFormat};
+use crate::files::{is_generated, read_source};
 
 const EXAMPLES: &str = "\
 Examples:

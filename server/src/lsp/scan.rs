@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use precept_rules::analysis::Analyzer;
 use precept_rules::source::LineIndex;
+use precept_rules::workspace::ResolveError;
 use tokio::sync::mpsc::UnboundedSender;
 use tower_lsp_server::ls_types::{Diagnostic, NumberOrString, Uri};
 use tower_lsp_server::Client;
@@ -17,48 +18,36 @@ use super::convert::{self, Snapshot};
 use super::state::{lock, Shared};
 use super::worker::Outgoing;
 
-/// Rust files under the roots, honouring .gitignore and configuration excludes.
+/// Rust files under the roots, chosen exactly as `precept check` chooses them.
 fn collect(shared: &Shared, roots: &[PathBuf]) -> Vec<PathBuf> {
-    let resolver = shared.resolver();
-    let mut files = Vec::new();
-    for root in roots {
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(true)
-            .require_git(false)
-            .filter_entry(|e| e.file_name() != "target" && e.file_name() != ".precept_cache")
-            .build();
-        for entry in walker.flatten() {
-            let path = entry.path();
-            if !entry.file_type().is_some_and(|t| t.is_file())
-                || path.extension().is_none_or(|e| e != "rs")
-            {
-                continue;
-            }
-            let excluded = resolver
-                .config_for(path)
-                .map(|c| c.is_excluded(path))
-                .unwrap_or(false);
-            if !excluded {
-                files.push(path.to_path_buf());
-            }
+    let found = crate::files::collect_files(
+        roots,
+        &shared.resolver(),
+        &mut |problem| tracing::warn!(%problem, "workspace scan skipped a path"),
+    );
+    match found {
+        Ok(files) => files,
+        Err(e) => {
+            // The worker reports configuration errors for open files.
+            tracing::warn!(error = %e, "workspace scan stopped: invalid configuration");
+            Vec::new()
         }
     }
-    files.sort();
-    files
 }
 
 /// Diagnostics of one file on disk, or `None` if it cannot be read or checked.
 fn check_file(shared: &Shared, path: &Path) -> Option<Vec<Diagnostic>> {
     let resolver = shared.resolver();
-    let ctx = resolver
-        .context_for(path)
-        .or_else(|_| resolver.context_without_baseline(path))
-        .ok()?;
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > ctx.config.max_file_size {
-        return None;
+    let ctx = match resolver.context_for(path) {
+        Ok(ctx) => ctx,
+        // The worker tells the user; the scan goes on without the baseline.
+        Err(ResolveError::Baseline(_)) => resolver.context_without_baseline(path).ok()?,
+        Err(_) => return None,
+    };
+    let text = crate::files::read_source(path, ctx.config.max_file_size).ok()?;
+    if crate::files::is_generated(&text) {
+        return Some(Vec::new());
     }
-    let text = std::fs::read_to_string(path).ok()?;
     let docs_url = lock(&shared.settings).docs_url.clone();
     let encoding = shared.encoding();
     let findings = Analyzer::new().analyze(&text, &ctx).findings;
