@@ -589,12 +589,15 @@ fn test_regions(
     out
 }
 
-/// The item's outer attributes include a test marker (`#[test]`, `#[tokio::test]`,
-/// `#[cfg(test)]`). Errs towards yes: any attribute mentioning `test` counts.
+/// The item's outer attributes include a test marker, judged as the walker judges
+/// it ([`crate::walk::is_test_attr`]: `#[test]`, `#[tokio::test]`, `#[cfg(test)]`,
+/// not `#[cfg(not(test))]`). Only attributes that mention `test` are parsed.
 fn has_test_attr(item: &str) -> bool {
     use crate::lex::{Lexer, TokenKind};
     let bytes = item.as_bytes();
     let mut depth = 0usize;
+    let mut mentions_test = false;
+    let mut end = 0;
     for tok in Lexer::new(item) {
         if tok.kind.is_comment() {
             continue;
@@ -602,13 +605,20 @@ fn has_test_attr(item: &str) -> bool {
         match tok.kind {
             TokenKind::Punct(b'#') if depth == 0 => {}
             TokenKind::Punct(b'[') => depth += 1,
-            TokenKind::Punct(b']') => depth = depth.saturating_sub(1),
-            TokenKind::Ident if depth > 0 && &bytes[tok.start..tok.end] == b"test" => return true,
+            TokenKind::Punct(b']') => {
+                depth = depth.saturating_sub(1);
+                end = tok.end;
+            }
+            TokenKind::Ident if depth > 0 => mentions_test |= &bytes[tok.start..tok.end] == b"test",
             _ if depth > 0 => {}
-            _ => return false,
+            _ => break,
         }
     }
-    false
+    if !mentions_test {
+        return false;
+    }
+    let attrs = syn::parse::Parser::parse_str(syn::Attribute::parse_outer, &item[..end]);
+    attrs.is_ok_and(|attrs| attrs.iter().any(crate::walk::is_test_attr))
 }
 
 /// Run `f` on a fresh thread with [`STACK_SIZE`] of stack and return its result.

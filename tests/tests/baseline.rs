@@ -242,7 +242,10 @@ fn baseline_updates_only_the_paths_it_is_given() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         check_json(&demo),
-        vec![("unwrap-in-boundary".to_owned(), "src/handlers.rs".to_owned())]
+        vec![(
+            "unwrap-in-boundary".to_owned(),
+            "src/handlers.rs".to_owned()
+        )]
     );
 
     // A deleted file's entries are dropped the next time the baseline is written.
@@ -254,7 +257,10 @@ fn baseline_updates_only_the_paths_it_is_given() {
     let run = run_in(&demo, &["baseline", "src/clients.rs"], None);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let text = read(&baseline);
-    assert!(!text.contains("\"src/db.rs\"") && text.contains("\"src/jobs.rs\""), "{text}");
+    assert!(
+        !text.contains("\"src/db.rs\"") && text.contains("\"src/jobs.rs\""),
+        "{text}"
+    );
 }
 
 #[test]
@@ -262,7 +268,10 @@ fn other_commands_work_without_the_baseline_file() {
     let dir = demo_copy();
     let demo = dir.path().join("demo");
     let config = demo.join("precept.toml");
-    write(&config, &format!("baseline = \"nope.json\"\n{}", read(&config)));
+    write(
+        &config,
+        &format!("baseline = \"nope.json\"\n{}", read(&config)),
+    );
     let run = run_in(&demo, &["suppressions"], None);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let run = run_in(&demo, &["baseline"], None);

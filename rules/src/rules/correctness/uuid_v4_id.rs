@@ -11,9 +11,10 @@
 //!
 //! Not flagged: test code, examples and build scripts, and `new_v4` on types that do
 //! not resolve to `uuid::Uuid`. Nor is a value that is a secret rather than an id:
-//! one bound by `let` or written to a struct field whose name contains `token`,
-//! `secret`, `nonce`, `password`, `salt` or `csrf` (`let token =
-//! Uuid::new_v4().to_string();`, `verification_token: Uuid::new_v4()…`). Such
+//! one bound by `let` or written to a struct field whose name is secret-like
+//! (`token`, `secret`, `password`, … as for the security rules) or has the word
+//! `nonce`, `salt` or `csrf` (`let token = Uuid::new_v4().to_string();`,
+//! `verification_token: Uuid::new_v4()…`). Such
 //! values must not reveal when they were made, and a v7 UUID has fewer random
 //! bits. Nor is `new_v4` inside a function whose name asks for v4 (`fn uuid_v4()`).
 //! Keep v4 for other values of that kind too and suppress the finding there with
@@ -121,13 +122,11 @@ fn asks_for_v4(cx: &Cx<'_, '_>) -> bool {
 }
 
 /// Words that make a binding or field a secret rather than an identifier.
-const SECRET_WORDS: &[&str] = &["token", "secret", "nonce", "password", "salt", "csrf"];
-
-/// The call is the start of the value of `let <name> =` or `<field>:` written on
-/// the same line, and that name contains a secret-like word.
+/// The call starts the value of `let <name> =` or `<field>:` (on its line or, when
+/// rustfmt wrapped it, the line before), and the name is secret-like: the
+/// project's secret words plus `nonce`, `salt` and `csrf`.
 fn names_a_secret(cx: &Cx<'_, '_>, call: &syn::ExprCall) -> bool {
-    let start = call_range(call).start;
-    let before = cx.slice(0..start);
+    let before = cx.slice(0..call_range(call).start).trim_end();
     let line = before.rsplit('\n').next().unwrap_or("").trim();
     let name = if let Some(rest) = line.strip_suffix('=') {
         // `let token =`, `let mut token: String =`
@@ -137,11 +136,14 @@ fn names_a_secret(cx: &Cx<'_, '_>, call: &syn::ExprCall) -> bool {
         let binding = binding.trim_start_matches("mut ");
         binding.split(':').next().unwrap_or("").trim()
     } else if let Some(field) = line.strip_suffix(':') {
-        field.trim()
+        // `token:` on its own line, or `Reset { token:` on one line.
+        field
+            .rsplit(|c: char| c == '{' || c == ',' || c.is_whitespace())
+            .next()
+            .unwrap_or("")
     } else {
         return false;
     };
     let is_ident = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-    let lower = name.to_lowercase();
-    is_ident && SECRET_WORDS.iter().any(|w| lower.contains(w))
+    is_ident && crate::rules::secrets::is_secret_like_with(name, &["nonce", "salt", "csrf"])
 }
