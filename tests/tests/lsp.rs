@@ -603,3 +603,43 @@ async fn pull_after_a_settings_change_sees_the_new_settings() {
     assert!(!r.to_string().contains("\"sql-injection\""), "{r}");
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn saving_a_parent_module_updates_open_children() {
+    let dir = precept_tests::demo_copy();
+    let demo = dir.path().join("demo");
+    let helper = demo.join("src/helpers.rs");
+    let text = "pub fn port(raw: &str) -> u16 {\n    raw.parse().unwrap()\n}\n";
+    let lib = demo.join("src/lib.rs");
+    let lib_text = std::fs::read_to_string(&lib).unwrap_or_default();
+    for (path, content) in [
+        (&helper, text.to_owned()),
+        (&lib, format!("{lib_text}pub mod helpers;\n")),
+    ] {
+        if let Err(e) = std::fs::write(path, content) {
+            panic!("{}: {e}", path.display());
+        }
+    }
+    let mut c = Client::in_process();
+    c.initialize_in(&demo, push_caps(), Value::Null).await;
+    let uri = file_uri(&helper);
+    c.open(&uri, text).await;
+    let d = c.diagnostics(&uri, Some(1)).await;
+    assert!(
+        d.iter().any(|d| d["code"] == "unwrap-in-boundary"),
+        "{d:#?}"
+    );
+
+    // The module becomes test-only; once lib.rs is saved, the open child is
+    // checked as test code.
+    if let Err(e) = std::fs::write(&lib, format!("{lib_text}#[cfg(test)]\nmod helpers;\n")) {
+        panic!("{e}");
+    }
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": file_uri(&lib)}}),
+    )
+    .await;
+    assert_eq!(c.diagnostics(&uri, Some(1)).await, Vec::<Value>::new());
+    c.shutdown().await;
+}

@@ -314,13 +314,15 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        // A saved module file can change which files are test modules.
-        let path = uri_path(&params.text_document.uri);
-        if path.as_deref().is_some_and(is_rust) {
-            let resolver = self.shared.resolver();
-            if let Some(p) = &path {
-                resolver.invalidate(p);
-            }
+        // A saved module file can change which open files are test modules or
+        // private ones: resolve their contexts again.
+        let Some(path) = uri_path(&params.text_document.uri) else {
+            return;
+        };
+        if is_rust(&path) {
+            self.shared.resolver().invalidate(&path);
+            self.shared.forget_contexts();
+            self.shared.schedule(self.shared.open_uris());
         }
     }
 

@@ -174,6 +174,14 @@ impl Shared {
             .unwrap_or_else(|p| p.into_inner().clone())
     }
 
+    /// Forget every document's cached context (a saved Rust file may change which
+    /// files are test modules or private), keeping results until new ones arrive.
+    pub fn forget_contexts(&self) {
+        for doc in lock(&self.docs).values_mut() {
+            doc.context = None;
+        }
+    }
+
     /// Replace the resolver (new settings, or configuration files changed) and
     /// forget every document's cached context and result.
     pub fn reset_resolver(&self) {
