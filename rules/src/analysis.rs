@@ -689,8 +689,10 @@ fn parse_leaf(text: &str, kind: LeafKind) -> Option<Parsed> {
 
 /// Facts of one item, and whether it was parsed to get them.
 fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, bool) {
-    let alias = kind == LeafKind::Item && is_type_alias(text);
-    if kind != LeafKind::InnerAttr && !is_use_item(text) && !alias && !mentions_routing(text) {
+    let keyword = leading_keyword(text);
+    let alias = kind == LeafKind::Item && keyword == Some(b"type".as_slice());
+    let is_use = keyword == Some(b"use".as_slice());
+    if kind != LeafKind::InnerAttr && !is_use && !alias && !mentions_routing(text) {
         // Nothing file-level can come out of it; phase 2 parses it.
         return (
             ItemFacts {
@@ -745,23 +747,11 @@ fn item_facts(text: &str, kind: LeafKind) -> (ItemFacts, bool) {
     (facts, true)
 }
 
-/// A `use` declaration, possibly after attributes, doc comments and a visibility.
-fn is_use_item(text: &str) -> bool {
-    leading_keyword(text) == Some(b"use".as_slice())
-}
-
-/// A type alias (`type Result<T> = …;`), possibly after attributes, doc comments and
-/// a visibility.
-fn is_type_alias(text: &str) -> bool {
-    leading_keyword(text) == Some(b"type".as_slice())
-}
-
 /// The first word of an item after its attributes, doc comments and visibility.
 fn leading_keyword(text: &str) -> Option<&[u8]> {
     use crate::lex::{Lexer, TokenKind};
     let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut after_pub = false;
     for tok in Lexer::new(text) {
         if tok.kind.is_comment() {
             continue;
@@ -773,10 +763,9 @@ fn leading_keyword(text: &str) -> Option<&[u8]> {
             TokenKind::Punct(b'#') => {}
             TokenKind::Ident => {
                 let word = &bytes[tok.start..tok.end];
-                match word {
-                    b"pub" => after_pub = true,
-                    b"crate" | b"super" | b"self" | b"in" if after_pub => {}
-                    _ => return Some(word),
+                // `pub(crate)` and `pub(in path)` are skipped as a bracketed group.
+                if word != b"pub" {
+                    return Some(word);
                 }
             }
             _ => return None,

@@ -207,6 +207,13 @@ impl<'a, 'ast> Cx<'a, 'ast> {
         node.span().byte_range()
     }
 
+    /// Inside a module that is not reachable from outside the crate: an inline
+    /// `mod` that is not plain `pub`, or a file declared that way on its way from
+    /// the crate root.
+    pub fn in_private_module(&self) -> bool {
+        self.scope.in_private_mod || self.file.private_module
+    }
+
     /// True in test code: test files, `#[cfg(test)]` modules, `#[test]` functions.
     pub fn in_test(&self) -> bool {
         self.file.test_file || self.scope.in_test || self.test_depth > 0
@@ -419,7 +426,7 @@ pub struct MacroArena {
 
 /// Macros whose arguments are comma-separated expressions (format-like, assertions,
 /// logging). Tracing's `field = %value` syntax is understood.
-fn macro_args_kind(name: &str) -> Option<MacroArgs> {
+pub(crate) fn macro_args_kind(name: &str) -> Option<MacroArgs> {
     Some(match name {
         "format" | "print" | "println" | "eprint" | "eprintln" | "write" | "writeln" | "panic"
         | "assert" | "assert_eq" | "assert_ne" | "debug_assert" | "debug_assert_eq"
@@ -432,7 +439,7 @@ fn macro_args_kind(name: &str) -> Option<MacroArgs> {
 }
 
 #[derive(Clone, Copy)]
-enum MacroArgs {
+pub(crate) enum MacroArgs {
     Plain,
     Fields,
 }

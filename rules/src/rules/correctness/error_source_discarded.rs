@@ -169,34 +169,11 @@ fn has_opaque_macro(tokens: TokenStream) -> bool {
     })
 }
 
+/// Macros whose arguments are ordinary expressions: the walker's list of parsed
+/// macros, plus the error constructors of anyhow and eyre and `stringify!`.
 fn is_transparent_macro(name: &str) -> bool {
-    matches!(
-        name,
-        "format"
-            | "format_args"
-            | "print"
-            | "println"
-            | "eprint"
-            | "eprintln"
-            | "write"
-            | "writeln"
-            | "panic"
-            | "unreachable"
-            | "todo"
-            | "unimplemented"
-            | "vec"
-            | "concat"
-            | "stringify"
-            | "trace"
-            | "debug"
-            | "info"
-            | "warn"
-            | "error"
-            | "event"
-            | "anyhow"
-            | "eyre"
-            | "format_err"
-    )
+    crate::walk::macro_args_kind(name).is_some()
+        || matches!(name, "stringify" | "anyhow" | "eyre" | "format_err")
 }
 
 /// `()`, `{}` or `{ () }`: the new error carries nothing by design.

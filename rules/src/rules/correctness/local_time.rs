@@ -68,12 +68,15 @@ impl Rule for LocalTime {
         let Some(path) = cx.resolve_call(call) else {
             return;
         };
-        if only_compared(cx) {
-            return;
-        }
         let chrono_local = |method: &str| {
             path.is(&["chrono", "Local", method]) || path.is(&["chrono", "offset", "Local", method])
         };
+        let local = chrono_local("now")
+            || chrono_local("today")
+            || path.is(&["time", "OffsetDateTime", "now_local"]);
+        if !local || only_compared(cx) {
+            return;
+        }
         if chrono_local("now") {
             let finding = out.report(
                 call_range(call),

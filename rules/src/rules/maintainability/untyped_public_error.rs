@@ -103,8 +103,7 @@ impl Rule for UntypedPublicError {
         let facts = cx.file.crate_facts;
         if cx.skip_by_default()
             || cx.boundary() != Some(BoundaryKind::PublicApi)
-            || cx.scope.in_private_mod
-            || cx.file.private_module
+            || cx.in_private_module()
             || !facts.has_lib
             || facts.has_main
         {

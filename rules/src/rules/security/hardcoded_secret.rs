@@ -212,7 +212,11 @@ fn is_setter(method: &str) -> bool {
         "get", "fetch", "load", "read", "lookup", "find", "from", "with_env", "env", "var",
     ]
     .iter()
-    .any(|p| method == *p || method.starts_with(&format!("{p}_")))
+    .any(|p| {
+        method
+            .strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+    })
 }
 
 /// False for the things that are not secret values even under a secret name.
