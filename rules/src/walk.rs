@@ -984,6 +984,11 @@ pub fn clippy_lints_in(attr: &syn::Attribute) -> Vec<String> {
 }
 
 impl<'ast> Visit<'ast> for Walker<'_, 'ast> {
+    /// Attributes are not code: their values (`#[doc = "…"]`, which is what doc
+    /// comments become, `#[path = "…"]`) are not expressions for rules to check.
+    /// Rules that care about attributes read them from the item or signature.
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.walk_fn(&f.attrs, Some(&f.vis), &f.sig, &f.block, false);
     }

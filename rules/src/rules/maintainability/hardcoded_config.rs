@@ -100,11 +100,6 @@ impl Rule for HardcodedConfig {
             return;
         }
         let range = node_range(lit);
-        // Doc comments reach the walker as `#[doc = "…"]` literals whose span is the
-        // comment itself.
-        if cx.slice(range.clone()).starts_with('/') {
-            return;
-        }
         let value = lit.value();
         let Some(scheme) = connection_scheme(&value) else {
             return;
