@@ -36,6 +36,13 @@ fn reported(run: &Run) -> Vec<(String, String)> {
     out
 }
 
+/// Run precept in `dir` with `args` and require exit code 0.
+fn succeeds(dir: &Path, args: &[&str]) -> Run {
+    let run = run_in(dir, args, None);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run
+}
+
 fn check_json(dir: &Path) -> Vec<(String, String)> {
     reported(&run_in(
         dir,
@@ -48,8 +55,7 @@ fn check_json(dir: &Path) -> Vec<(String, String)> {
 fn baselined_demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = demo_copy();
     let demo = dir.path().join("demo");
-    let run = run_in(&demo, &["baseline"], None);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = succeeds(&demo, &["baseline"]);
     assert!(
         run.stdout
             .contains("add `baseline = \"precept-baseline.json\"`"),
@@ -190,8 +196,7 @@ fn duplicates_need_an_entry_each() {
     let client = "    let _ = reqwest::Client::new();\n";
     let lib = |copies: usize| format!("pub fn clients() {{\n{}}}\n", client.repeat(copies));
     write(&root.join("src/lib.rs"), &lib(2));
-    let run = run_in(root, &["baseline"], None);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = succeeds(root, &["baseline"]);
     assert!(
         run.stdout
             .starts_with("Recorded 2 findings in 1 file to b.json."),
@@ -238,8 +243,7 @@ fn baseline_updates_only_the_paths_it_is_given() {
             1,
         ),
     );
-    let run = run_in(&demo, &["baseline", "src/db.rs"], None);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    succeeds(&demo, &["baseline", "src/db.rs"]);
     assert_eq!(
         check_json(&demo),
         vec![(
@@ -254,8 +258,7 @@ fn baseline_updates_only_the_paths_it_is_given() {
     if let Err(e) = std::fs::remove_file(demo.join("src/db.rs")) {
         panic!("remove: {e}");
     }
-    let run = run_in(&demo, &["baseline", "src/clients.rs"], None);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    succeeds(&demo, &["baseline", "src/clients.rs"]);
     let text = read(&baseline);
     assert!(
         !text.contains("\"src/db.rs\"") && text.contains("\"src/jobs.rs\""),
@@ -274,8 +277,7 @@ fn other_commands_work_without_the_baseline_file() {
     );
     let run = run_in(&demo, &["suppressions"], None);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let run = run_in(&demo, &["baseline"], None);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    succeeds(&demo, &["baseline"]);
     assert!(demo.join("nope.json").is_file());
 }
 

@@ -13,12 +13,13 @@ fn demo_text(file: &str) -> String {
     std::fs::read_to_string(repo_root().join("demo/src").join(file)).unwrap_or_default()
 }
 
-/// Open a demo file and wait for its first diagnostics.
-async fn open_demo(c: &mut Client, file: &str) -> (String, Vec<Value>) {
+/// Open a demo file and wait for its first diagnostics: (uri, text, diagnostics).
+async fn open_demo(c: &mut Client, file: &str) -> (String, String, Vec<Value>) {
     let uri = demo_uri(file);
-    c.open(&uri, &demo_text(file)).await;
+    let text = demo_text(file);
+    c.open(&uri, &text).await;
     let diagnostics = c.diagnostics(&uri, Some(1)).await;
-    (uri, diagnostics)
+    (uri, text, diagnostics)
 }
 
 fn push_caps() -> Value {
@@ -73,7 +74,7 @@ fn cli_findings(path: &str, text: &str) -> Vec<(String, u64)> {
 #[tokio::test]
 async fn pushes_diagnostics_with_all_fields() {
     let mut c = started(push_caps()).await;
-    let (_uri, diags) = open_demo(&mut c, "handlers.rs").await;
+    let (_uri, _, diags) = open_demo(&mut c, "handlers.rs").await;
     assert!(!diags.is_empty());
     let sql = diags
         .iter()
@@ -102,10 +103,7 @@ async fn pushes_diagnostics_with_all_fields() {
 #[tokio::test]
 async fn incremental_edits_move_and_add_findings() {
     let mut c = started(push_caps()).await;
-    let uri = demo_uri("jobs.rs");
-    let text = demo_text("jobs.rs");
-    c.open(&uri, &text).await;
-    let first = c.diagnostics(&uri, Some(1)).await;
+    let (uri, text, first) = open_demo(&mut c, "jobs.rs").await;
     // Insert two lines at the top: every finding moves down by two.
     c.change(&uri, 2, json!([{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "// a\n// b\n"}])).await;
     let second = c.diagnostics(&uri, Some(2)).await;
@@ -125,10 +123,7 @@ async fn incremental_edits_move_and_add_findings() {
 #[tokio::test]
 async fn broken_function_keeps_other_findings_in_place() {
     let mut c = started(push_caps()).await;
-    let uri = demo_uri("handlers.rs");
-    let text = demo_text("handlers.rs");
-    c.open(&uri, &text).await;
-    let before = c.diagnostics(&uri, Some(1)).await;
+    let (uri, text, before) = open_demo(&mut c, "handlers.rs").await;
     // An unbalanced `{` typed inside `health`, above the other handlers.
     let line = text.lines().position(|l| l.contains("\"ok\"")).unwrap_or(0) as u32;
     c.change(&uri, 2, json!([{"range": {"start": {"line": line, "character": 4}, "end": {"line": line, "character": 4}}, "text": "if x {"}])).await;
@@ -219,10 +214,7 @@ async fn pull_clients_get_no_pushes() {
 #[tokio::test]
 async fn quick_fixes_suppression_and_fix_all() {
     let mut c = started(push_caps()).await;
-    let uri = demo_uri("clients.rs");
-    let text = demo_text("clients.rs");
-    c.open(&uri, &text).await;
-    let diags = c.diagnostics(&uri, Some(1)).await;
+    let (uri, text, diags) = open_demo(&mut c, "clients.rs").await;
     let timeout = diags
         .iter()
         .find(|d| d["code"] == "missing-timeout")
@@ -293,7 +285,7 @@ async fn quick_fixes_suppression_and_fix_all() {
 #[tokio::test]
 async fn hover_explains_the_rule() {
     let mut c = started(push_caps()).await;
-    let (uri, diags) = open_demo(&mut c, "db.rs").await;
+    let (uri, _, diags) = open_demo(&mut c, "db.rs").await;
     let sql = diags
         .iter()
         .find(|d| d["code"] == "sql-injection" && d["severity"] == 1)
@@ -318,9 +310,8 @@ async fn hover_explains_the_rule() {
 #[tokio::test]
 async fn close_clears_diagnostics() {
     let mut c = started(push_caps()).await;
-    let uri = demo_uri("db.rs");
-    c.open(&uri, &demo_text("db.rs")).await;
-    assert!(!c.diagnostics(&uri, Some(1)).await.is_empty());
+    let (uri, _, diagnostics) = open_demo(&mut c, "db.rs").await;
+    assert!(!diagnostics.is_empty());
     c.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": uri}}),
@@ -445,7 +436,7 @@ async fn editor_settings_override_levels() {
     let mut c = Client::in_process();
     c.initialize(push_caps(), json!({"rules": {"sql-injection": "off"}}))
         .await;
-    let (_uri, d) = open_demo(&mut c, "db.rs").await;
+    let (_uri, _, d) = open_demo(&mut c, "db.rs").await;
     assert!(d.iter().all(|d| d["code"] != "sql-injection"), "{d:#?}");
     assert!(d.iter().any(|d| d["code"] == "suppression-without-reason"));
     c.shutdown().await;
@@ -456,7 +447,7 @@ async fn real_binary_over_stdio() {
     let mut c = Client::spawn_binary(&["--log-level", "warn"]);
     let init = c.initialize(push_caps(), Value::Null).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "precept");
-    let (_uri, d) = open_demo(&mut c, "handlers.rs").await;
+    let (_uri, _, d) = open_demo(&mut c, "handlers.rs").await;
     assert_eq!(
         rules(&d),
         cli_findings("demo/src/handlers.rs", &demo_text("handlers.rs"))
@@ -547,7 +538,7 @@ async fn oversized_files_are_skipped_with_a_message() {
 #[tokio::test]
 async fn settings_change_at_runtime() {
     let mut c = started(push_caps()).await;
-    let (uri, before) = open_demo(&mut c, "db.rs").await;
+    let (uri, _, before) = open_demo(&mut c, "db.rs").await;
     assert!(before.iter().any(|d| d["code"] == "sql-injection"));
     c.notify(
         "workspace/didChangeConfiguration",

@@ -346,13 +346,8 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let resolver = self.shared.resolver();
-        for change in &params.changes {
-            if let Some(path) = uri_path(&change.uri) {
-                resolver.invalidate(&path);
-            }
-        }
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        // A new resolver forgets every configuration, manifest and baseline read.
         reload(&self.shared, &self.out);
         self.start_scan_if_workspace();
         if self.shared.pull.load(Ordering::SeqCst) {
