@@ -429,26 +429,19 @@ fn check_tokio_retry(cx: &Cx<'_, '_>, expr: &syn::Expr, call: &syn::ExprCall, ou
     let Some(arg) = call.args.first() else {
         return;
     };
-    let Some(strategy) = strategy_of(cx, expr, arg) else {
+    let Some((strategy, ctor)) = built_strategy(cx, expr, arg) else {
         return;
     };
-    let syn::Expr::Call(ctor) = strategy.base else {
-        return;
-    };
-    let Some(ctor_path) = cx.resolve_call(ctor) else {
-        return;
-    };
-    let segs: Vec<&str> = ctor_path.segments.iter().map(String::as_str).collect();
-    let is_strategy = ctor_path.confident
-        && matches!(
-            segs.as_slice(),
-            [
-                "tokio_retry",
-                "strategy",
-                "ExponentialBackoff" | "FixedInterval" | "FibonacciBackoff",
-                _
-            ]
-        );
+    let segs: Vec<&str> = ctor.iter().map(String::as_str).collect();
+    let is_strategy = matches!(
+        segs.as_slice(),
+        [
+            "tokio_retry",
+            "strategy",
+            "ExponentialBackoff" | "FixedInterval" | "FibonacciBackoff",
+            _
+        ]
+    );
     if !is_strategy || strategy.methods.iter().any(|m| m == "take") {
         return;
     }
@@ -466,25 +459,18 @@ fn check_backon(cx: &Cx<'_, '_>, expr: &syn::Expr, mc: &syn::ExprMethodCall, out
     let Some(arg) = mc.args.first() else {
         return;
     };
-    let Some(strategy) = strategy_of(cx, expr, arg) else {
+    let Some((strategy, ctor)) = built_strategy(cx, expr, arg) else {
         return;
     };
-    let syn::Expr::Call(ctor) = strategy.base else {
-        return;
-    };
-    let Some(ctor_path) = cx.resolve_call(ctor) else {
-        return;
-    };
-    let segs: Vec<&str> = ctor_path.segments.iter().map(String::as_str).collect();
-    let is_builder = ctor_path.confident
-        && matches!(
-            segs.as_slice(),
-            [
-                "backon",
-                "ExponentialBuilder" | "ConstantBuilder" | "FibonacciBuilder",
-                "default" | "new"
-            ]
-        );
+    let segs: Vec<&str> = ctor.iter().map(String::as_str).collect();
+    let is_builder = matches!(
+        segs.as_slice(),
+        [
+            "backon",
+            "ExponentialBuilder" | "ConstantBuilder" | "FibonacciBuilder",
+            "default" | "new"
+        ]
+    );
     if !is_builder
         || strategy
             .methods
@@ -514,6 +500,21 @@ struct Strategy<'a> {
     expr: &'a syn::Expr,
     base: &'a syn::Expr,
     methods: Vec<String>,
+}
+
+/// [`strategy_of`] when its chain starts with a call whose path resolves with
+/// confidence: the strategy and that constructor's full path.
+fn built_strategy<'a, 'ast: 'a>(
+    cx: &Cx<'_, 'ast>,
+    call: &syn::Expr,
+    arg: &'a syn::Expr,
+) -> Option<(Strategy<'a>, Vec<String>)> {
+    let strategy = strategy_of(cx, call, arg)?;
+    let syn::Expr::Call(ctor) = strategy.base else {
+        return None;
+    };
+    let path = cx.resolve_call(ctor).filter(|p| p.confident)?;
+    Some((strategy, path.segments))
 }
 
 fn strategy_of<'a, 'ast: 'a>(
